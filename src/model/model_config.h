@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/dtype.h"
 #include "base/rope_style.h"
@@ -35,6 +36,10 @@ struct ModelConfig {
   float rope_theta = 10000.0f;
   RopeStyle rope_style = RopeStyle::kNeox;
   RopeScaling rope_scaling;
+  // Per-frequency divisors from a GGUF `rope_freqs.weight` tensor [head_dim / 2] (how llama.cpp
+  // stores llama3 rope scaling): inv_freq[i] /= rope_freq_factors[i]. Empty when absent; when
+  // present it replaces rope_scaling.
+  std::vector<float> rope_freq_factors;
   bool tied_embeddings = false;  // output projection is the token embedding matrix
   bool qkv_bias = false;         // Qwen2: biases on q, k, v projections
   bool qk_norm = false;          // Qwen3: RMSNorm over each head of q and k before RoPE

@@ -1,0 +1,42 @@
+// The memory behind the paged KV cache: per layer, K and V arrays of num_blocks blocks, each
+// [block_size, num_kv_heads, head_dim] elements of the KV dtype. Only storage: which block
+// belongs to which sequence is the block pool's business. Owned by the engine thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "backend/backend.h"
+#include "base/status.h"
+#include "model/model_config.h"
+
+namespace turbine {
+
+struct KvCacheShape {
+  int64_t num_blocks = 0;
+  int64_t block_size = 16;     // tokens per block
+  DType dtype = DType::kF16;   // f32, f16 or bf16
+};
+
+class KvCacheStorage {
+ public:
+  // Allocates from `backend`; an unsupported dtype or a zero size is an error.
+  static Result<std::unique_ptr<KvCacheStorage>> create(Backend& backend, const ModelConfig& config,
+                                                        const KvCacheShape& shape);
+  ~KvCacheStorage();
+  KvCacheStorage(const KvCacheStorage&) = delete;
+  KvCacheStorage& operator=(const KvCacheStorage&) = delete;
+
+  const KvLayerView& layer(int64_t i) const { return layers_[size_t(i)]; }
+  const KvCacheShape& shape() const { return shape_; }
+  int64_t num_bytes() const { return num_bytes_; }
+
+ private:
+  KvCacheStorage(Backend& backend) : backend_(backend) {}
+  Backend& backend_;
+  KvCacheShape shape_;
+  std::vector<KvLayerView> layers_;
+  int64_t num_bytes_ = 0;
+};
+
+}  // namespace turbine

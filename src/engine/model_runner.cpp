@@ -1,0 +1,60 @@
+#include "engine/model_runner.h"
+
+#include <algorithm>
+#include <string>
+
+namespace turbine {
+
+ModelRunner::ModelRunner(std::shared_ptr<const Checkpoint> checkpoint, Backend& backend)
+    : checkpoint_(std::move(checkpoint)),
+      backend_(backend),
+      activations_(backend, checkpoint_->config),
+      arch_(checkpoint_->config, checkpoint_->weights) {}
+
+Result<std::unique_ptr<ModelRunner>> ModelRunner::create(std::shared_ptr<const Checkpoint> checkpoint,
+                                                         Backend& backend,
+                                                         const ModelRunnerOptions& options) {
+  std::unique_ptr<ModelRunner> runner(new ModelRunner(std::move(checkpoint), backend));
+  const ModelConfig& c = runner->config();
+  KvCacheShape shape = options.kv;
+  if (shape.num_blocks == 0) {
+    int64_t ctx = options.max_context_tokens > 0 ? options.max_context_tokens
+                                                 : std::min<int64_t>(c.context_length, 8192);
+    ctx = std::max<int64_t>(ctx, shape.block_size);
+    shape.num_blocks = (ctx + shape.block_size - 1) / shape.block_size;
+  }
+  TB_ASSIGN_OR_RETURN(runner->kv_, KvCacheStorage::create(backend, c, shape));
+  return runner;
+}
+
+Status ModelRunner::validate(const ForwardBatch& b) const {
+  const int64_t n = b.num_tokens();
+  if (n == 0) return invalid_argument("empty batch");
+  if (int64_t(b.positions.size()) != n || int64_t(b.slots.size()) != n)
+    return invalid_argument("batch arrays disagree in length");
+  if (int64_t(b.query_start.size()) != b.num_seqs() + 1 || b.query_start.back() != n)
+    return invalid_argument("batch query_start does not cover the tokens");
+  const int64_t vocab = config().vocab_size;
+  const int64_t num_slots = kv_->shape().num_blocks * kv_->shape().block_size;
+  for (int64_t i = 0; i < n; ++i) {
+    if (b.token_ids[size_t(i)] < 0 || b.token_ids[size_t(i)] >= vocab)
+      return invalid_argument("token id " + std::to_string(b.token_ids[size_t(i)]) +
+                              " is outside the vocabulary of " + std::to_string(vocab));
+    if (b.slots[size_t(i)] < 0 || b.slots[size_t(i)] >= num_slots)
+      return out_of_range("KV slot " + std::to_string(b.slots[size_t(i)]) + " is outside the cache");
+  }
+  for (int32_t block : b.block_tables)
+    if (block >= kv_->shape().num_blocks) return out_of_range("block id outside the cache");
+  for (int32_t row : b.logit_rows)
+    if (row < 0 || row >= n) return invalid_argument("logit row outside the batch");
+  return Status::ok();
+}
+
+Status ModelRunner::forward(const ForwardBatch& batch, float* logits) {
+  TB_RETURN_IF_ERROR(validate(batch));
+  activations_.reserve(batch.num_tokens(), int64_t(batch.logit_rows.size()));
+  arch_.forward(backend_, *kv_, batch, activations_, logits);
+  return Status::ok();
+}
+
+}  // namespace turbine
