@@ -1,0 +1,122 @@
+// ModelRunner over the paged KV cache: chunked prompts, decode steps and several sequences in
+// one batch give the logits of a one-shot forward; malformed batches are refused.
+#include <gtest/gtest.h>
+
+#include "tests/engine/engine_test_util.h"
+
+namespace turbine::testing {
+namespace {
+
+std::vector<int32_t> ids_for(int n, int salt) {
+  std::vector<int32_t> ids;
+  for (int i = 0; i < n; ++i) ids.push_back(int32_t((i * 104729 + salt * 31 + 5) % 30000 + 3));
+  return ids;
+}
+
+double relative_max_diff(const Logits& a, const Logits& b) {
+  const LogitDiff d = compare_logits(a, b);
+  return d.max_abs / d.ref_std;
+}
+
+class ModelRunnerTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelRunnerTest, ChunkedPromptAndDecodeMatchOneShot) {
+  const std::string path = make_test_model(GetParam(), "gguf", "q8_0");
+  const auto ids = ids_for(37, 1);
+  auto whole = engine_logits(path, ids);
+  ASSERT_TRUE(whole.is_ok()) << whole.status().message();
+  for (int64_t chunk : {1, 5, 16}) {  // 1: every token is a decode step
+    auto chunked = engine_logits(path, ids, chunk);
+    ASSERT_TRUE(chunked.is_ok()) << chunked.status().message();
+    // Only the summation order of the batched kernels differs.
+    EXPECT_LE(relative_max_diff(*chunked, *whole), 1e-4) << "chunk " << chunk;
+  }
+}
+
+TEST_P(ModelRunnerTest, F16KvCacheStaysCloseToF32) {
+  const std::string path = make_test_model(GetParam(), "gguf", "q8_0");
+  const auto ids = ids_for(30, 2);
+  auto f32 = engine_logits(path, ids, 1 << 30, DType::kF32);
+  auto f16 = engine_logits(path, ids, 1 << 30, DType::kF16);
+  auto bf16 = engine_logits(path, ids, 1 << 30, DType::kBF16);
+  ASSERT_TRUE(f32.is_ok() && f16.is_ok() && bf16.is_ok());
+  EXPECT_LE(relative_max_diff(*f16, *f32), 1e-2);
+  EXPECT_LE(relative_max_diff(*bf16, *f32), 5e-2);
+}
+
+// Three sequences of different lengths and cached prefixes in one batch: each one's logits equal
+// those it gets alone.
+TEST_P(ModelRunnerTest, SequencesInOneBatchMatchEachAlone) {
+  const std::string path = make_test_model(GetParam(), "gguf", "q8_0");
+  auto ckpt = load_checkpoint(path);
+  ASSERT_TRUE(ckpt.is_ok()) << ckpt.status().message();
+  auto backend = make_cpu_backend({.num_threads = 2});
+  ASSERT_TRUE(backend.is_ok());
+  ModelRunnerOptions options;
+  options.kv = {.num_blocks = 64, .block_size = 4, .dtype = DType::kF32};
+  auto runner = ModelRunner::create(*ckpt, **backend, options);
+  ASSERT_TRUE(runner.is_ok()) << runner.status().message();
+  ModelRunner& r = **runner;
+  const int64_t vocab = r.config().vocab_size;
+
+  const std::vector<std::vector<int32_t>> prompts = {ids_for(9, 3), ids_for(14, 4), ids_for(3, 5)};
+  // Disjoint, shuffled block tables.
+  const std::vector<std::vector<int32_t>> tables = {{10, 3, 7, 20}, {0, 15, 2, 9, 30}, {41}};
+
+  // Alone: prefill all but the last token, then the last token as a decode step.
+  std::vector<std::vector<float>> alone;
+  for (size_t s = 0; s < prompts.size(); ++s) {
+    const auto& p = prompts[s];
+    ForwardBatch b;
+    std::vector<float> logits(size_t(vocab));
+    if (p.size() > 1) {
+      b.add_sequence({p.begin(), p.end() - 1}, 0, tables[s], 4, true);
+      ASSERT_TRUE(r.forward(b, logits.data()).is_ok());
+      b.clear();
+    }
+    b.add_sequence({p.back()}, int64_t(p.size()) - 1, tables[s], 4, true);
+    ASSERT_TRUE(r.forward(b, logits.data()).is_ok());
+    alone.push_back(logits);
+  }
+  // Together: the prefixes are in the cache already (same slots); the last tokens of all
+  // three plus a fresh prompt of a fourth sequence go in one batch.
+  ForwardBatch b;
+  for (size_t s = 0; s < prompts.size(); ++s)
+    b.add_sequence({prompts[s].back()}, int64_t(prompts[s].size()) - 1, tables[s], 4, true);
+  b.add_sequence(ids_for(6, 6), 0, {50, 51}, 4, true);
+  std::vector<float> together(b.logit_rows.size() * size_t(vocab));
+  ASSERT_TRUE(r.forward(b, together.data()).is_ok());
+  for (size_t s = 0; s < prompts.size(); ++s) {
+    const Logits x = {alone[s]};
+    const Logits y = {{together.begin() + long(s * vocab), together.begin() + long((s + 1) * vocab)}};
+    EXPECT_LE(relative_max_diff(y, x), 1e-4) << "sequence " << s;
+  }
+}
+
+TEST_P(ModelRunnerTest, RefusesMalformedBatches) {
+  const std::string path = make_test_model(GetParam(), "gguf", "q8_0");
+  auto ckpt = load_checkpoint(path);
+  ASSERT_TRUE(ckpt.is_ok());
+  auto backend = make_cpu_backend({.num_threads = 1});
+  ASSERT_TRUE(backend.is_ok());
+  ModelRunnerOptions options;
+  options.kv = {.num_blocks = 4, .block_size = 4, .dtype = DType::kF16};
+  auto runner = ModelRunner::create(*ckpt, **backend, options);
+  ASSERT_TRUE(runner.is_ok());
+  std::vector<float> logits(size_t((*ckpt)->config.vocab_size));
+
+  ForwardBatch b;
+  b.add_sequence({int32_t((*ckpt)->config.vocab_size)}, 0, {0}, 4, true);
+  Status s = (*runner)->forward(b, logits.data());
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("outside the vocabulary"), std::string::npos) << s.message();
+
+  b.clear();
+  b.add_sequence({1, 2}, 0, {9}, 4, true);  // block 9 of 4
+  EXPECT_EQ((*runner)->forward(b, logits.data()).code(), ErrorCode::kOutOfRange);
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, ModelRunnerTest, ::testing::Values("llama", "qwen3"));
+
+}  // namespace
+}  // namespace turbine::testing
