@@ -3,7 +3,10 @@
 // logits through ModelRunner.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <array>
 #include <cmath>
@@ -40,25 +43,29 @@ inline Result<std::string> run_command(const std::string& cmd) {
   return out;
 }
 
-// A directory of make-test checkpoints shared by the tests of this process.
-inline const std::string& test_model_dir() {
-  static const std::string dir = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string d = std::string(tmp ? tmp : "/tmp") + "/turbine-engine-test-" + std::to_string(getpid());
-    std::filesystem::create_directories(d);
-    return d;
-  }();
+// make-test checkpoints live beside the binary (build/test-models) and are shared by every test
+// process: ctest runs each test case in its own process, and a checkpoint with a 128k-token
+// vocabulary takes seconds to write. A lock file serialises their creation.
+inline std::string test_model_dir() {
+  const std::string dir = std::filesystem::path(TURBINE_BINARY).parent_path().string() + "/test-models";
+  std::filesystem::create_directories(dir);
   return dir;
 }
 
 // Makes (once) the checkpoint `arch`-`dtype` in `format` and returns its path.
 inline std::string make_test_model(const std::string& arch, const std::string& format, const std::string& dtype) {
-  const std::string path = test_model_dir() + "/" + arch + "-" + dtype + (format == "gguf" ? ".gguf" : "-hf");
+  const std::string dir = test_model_dir();
+  const std::string path = dir + "/" + arch + "-" + dtype + (format == "gguf" ? ".gguf" : "-hf");
+  const int lock = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  EXPECT_GE(lock, 0);
+  ::flock(lock, LOCK_EX);
   if (!std::filesystem::exists(path)) {
-    const auto out = run_command(std::string(TURBINE_BINARY) + " model make-test --out " + test_model_dir() +
-                                 " --arch " + arch + " --format " + format + " --dtype " + dtype);
+    const auto out = run_command(std::string(TURBINE_BINARY) + " model make-test --out " + dir + " --arch " +
+                                 arch + " --format " + format + " --dtype " + dtype);
     EXPECT_TRUE(out.is_ok()) << out.status().message();
   }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
   return path;
 }
 

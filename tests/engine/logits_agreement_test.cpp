@@ -18,16 +18,24 @@ std::vector<int32_t> prompt_ids() {
   return ids;
 }
 
-// Max |ours - reference| allowed, in units of the reference logits' standard deviation.
-// F32/F16/BF16 against the NumPy float64 pass: only our f32 accumulation differs.
-// Against llama.cpp, both sides quantize activations for quantized weights (8-bit blocks) and
-// llama.cpp rounds activations to f16 for f16 weights, so each side's rounding shows.
+// Max |ours - reference| allowed over 40 positions x the whole vocabulary, in units of the
+// reference logits' standard deviation. Observed when these bounds were set (in brackets):
+// - HF f32/f16/bf16 against the NumPy float64 pass, and GGUF f32 against llama.cpp: only f32
+//   summation order differs [<= 5e-6].
+// - GGUF f16 / bf16: llama.cpp rounds activations to f16 / bf16 before its dot products; the
+//   engine keeps them f32 (and matches the NumPy pass on the same weights) [5e-3 / 4e-2].
+// - Quantized weights: both sides quantize activations to 8-bit blocks, and one rounding that
+//   lands differently moves this random model's logits by up to ~0.1 std (its f16 KV cache
+//   moves them as much in llama.cpp itself) [q8_0, q4_0 <= 0.12; q4_K, q6_K 2e-6 to 0.05].
 double tolerance(const std::string& format, const std::string& dtype) {
-  if (format == "hf") return 2e-3;
-  if (dtype == "f32") return 2e-3;
-  if (dtype == "f16" || dtype == "bf16") return 2e-2;
-  if (dtype == "q8_0") return 4e-2;
-  return 8e-2;  // q4_0, q4_K, q6_K
+  if (format == "hf" || dtype == "f32") return 1e-4;
+  if (dtype == "f16") return 2e-2;
+  if (dtype == "bf16") return 0.1;
+  return 0.25;
+}
+
+double min_top1_agreement(const std::string& format, const std::string& dtype) {
+  return format == "hf" || dtype == "f32" || dtype == "f16" ? 1.0 : 0.9;
 }
 
 using Case = std::tuple<std::string, std::string, std::string>;  // arch, format, dtype
@@ -49,7 +57,7 @@ TEST_P(LogitsAgreementTest, MatchesIndependentImplementation) {
               d.top1_agreement);
   EXPECT_GT(d.ref_std, 0.1);  // the random model is not degenerate
   EXPECT_LE(d.max_abs / d.ref_std, tolerance(format, dtype));
-  EXPECT_GE(d.top1_agreement, format == "hf" || dtype == "f32" ? 1.0 : 0.9);
+  EXPECT_GE(d.top1_agreement, min_top1_agreement(format, dtype));
 }
 
 std::vector<Case> all_cases() {
@@ -61,11 +69,11 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllArchitectures, LogitsAgreementTest, ::testing::ValuesIn(all_cases()),
-                         [](const auto& info) {
-                           const auto& [arch, format, dtype] = info.param;
-                           return arch + "_" + format + "_" + dtype;
-                         });
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  return std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_" + std::get<2>(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllArchitectures, LogitsAgreementTest, ::testing::ValuesIn(all_cases()), case_name);
 
 class SameModelBothFormatsTest : public ::testing::TestWithParam<std::string> {};
 

@@ -1,0 +1,60 @@
+// Register tiling of a matmul panel, shared by the SIMD kernels (templates only; included
+// into each ISA's files, internal linkage). A kernel supplies a generic lambda
+// `[&]<int R, int C>(int64_t r, int64_t c)` computing weight rows [r, r + R) against
+// activation rows [c, c + C) over all k; for_each_tile covers the panel with it.
+//
+//   n >= 4:  column tiles of 4 activation rows x kRows weight rows: each weight block is loaded
+//            once per 4 rows of x and reused from registers (GEMM, batched decode).
+//   n % 4:   the 1-3 leftover columns get taller tiles (4 x 1, 2 x 2, 2 x 3), so a GEMV (n = 1)
+//            still keeps 4 independent weight rows in flight.
+#pragma once
+
+#include <cstdint>
+
+namespace turbine::cpu {
+namespace {
+
+template <int R, int C, class Tile>
+inline void tile_rows(int64_t num_rows, int64_t c, Tile& tile) {
+  int64_t r = 0;
+  for (; r + R <= num_rows; r += R) tile.template operator()<R, C>(r, c);
+  if constexpr (R > 1) {
+    for (; r < num_rows; ++r) tile.template operator()<1, C>(r, c);
+  }
+}
+
+template <int kRows, class Tile>
+inline void for_each_tile(int64_t num_rows, int64_t n, Tile&& tile) {
+  int64_t c = 0;
+  for (; c + 4 <= n; c += 4) tile_rows<kRows, 4>(num_rows, c, tile);
+  switch (n - c) {
+    case 3:
+      tile_rows<2, 3>(num_rows, c, tile);
+      break;
+    case 2:
+      tile_rows<2, 2>(num_rows, c, tile);
+      break;
+    case 1:
+      tile_rows<4, 1>(num_rows, c, tile);
+      break;
+    default:
+      break;
+  }
+}
+
+// GEMV tiles stream their weight rows from memory once: prefetch block b of the rows one tile
+// further on (rows are contiguous, so that is where the next tile reads; a prefetch past the
+// end of the matrix is harmless). Every 64-byte line of the block is touched.
+template <int R, class Block>
+inline void prefetch_next_rows(const Block* const (&w)[R], int64_t b, int64_t stride) {
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const char* next = reinterpret_cast<const char*>(w[r] + b) + R * stride;
+#pragma GCC unroll 4
+    for (int64_t off = 0; off < int64_t(sizeof(Block)); off += 64)
+      __builtin_prefetch(next + off, 0, 3);
+  }
+}
+
+}  // namespace
+}  // namespace turbine::cpu

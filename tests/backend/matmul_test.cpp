@@ -1,0 +1,195 @@
+// Backend::matmul for every weight dtype and ISA against a double-precision reference on the
+// dequantized weights. Tolerances per dtype:
+//   all:              1e-5 * sum|w x| + 1e-6 (f32 accumulation in a different order)
+//   q8_0/q4_0 (x in q8_0 blocks of 32) and q4_K/q6_K (q8_K blocks of 256): plus six standard
+//                     deviations of the activation rounding error, uniform in +-d/2 with
+//                     d = amax(block) / 127 per element: 6 * sqrt(sum (w_k d_k)^2 / 12)
+//   bf16 on avx512:   plus six standard deviations of rounding x to bf16 (relative 2^-8)
+// "Exact" activations are integers in [-127, 127] times a power of two with a +-127 in every
+// 32-element block: 8-bit quantization (and bf16) represent them exactly, so the integer paths
+// must match the reference to float rounding.
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+#include "backend_test_util.h"
+
+namespace turbine::testing {
+namespace {
+
+enum class XKind { kGaussian, kExact };
+
+struct Shape {
+  int64_t rows, cols, n;
+};
+
+std::vector<Shape> shapes_for(DType t) {
+  const int64_t b = dtype_traits(t).block_elems;
+  if (b == 1) {
+    return {{1, 1, 1},   {3, 7, 3},  {37, 33, 17},   {130, 100, 4},
+            {9, 512, 5}, {5, 16, 2}, {300, 2048, 1}, {300, 2048, 9}};
+  }
+  if (b == 32) {
+    return {{1, 32, 1},   {3, 32, 3}, {37, 96, 17},   {130, 512, 4}, {9, 2048, 5},
+            {64, 256, 2}, {7, 64, 6}, {300, 2048, 1}, {300, 2048, 9}};
+  }
+  return {{1, 256, 1},  {3, 256, 3},  {37, 512, 17},  {130, 512, 4},
+          {9, 2048, 5}, {64, 256, 2}, {300, 2048, 1}, {300, 2048, 9}};
+}
+
+std::vector<float> exact_activations(int64_t n, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> q(-127, 127);
+  std::uniform_int_distribution<int> e(-3, 3);
+  std::vector<float> x(static_cast<size_t>(n * cols));
+  for (int64_t c = 0; c < n; ++c) {
+    const float s = std::ldexp(1.0f, e(rng));
+    float* row = x.data() + c * cols;
+    for (int64_t k = 0; k < cols; ++k) row[k] = float(q(rng)) * s;
+    for (int64_t b = 0; b < cols; b += 32) {
+      const int64_t len = std::min<int64_t>(32, cols - b);
+      row[b + int64_t(rng() % uint32_t(len))] = (rng() & 1 ? 127.0f : -127.0f) * s;
+    }
+    if (c % 3 == 2 && cols >= 64) std::fill(row + 32, row + 64, 0.0f);  // an all-zero block
+  }
+  return x;
+}
+
+int64_t activation_block(DType t) {
+  switch (t) {
+    case DType::kQ4_0:
+    case DType::kQ8_0:
+      return 32;
+    case DType::kQ4_K:
+    case DType::kQ6_K:
+      return 256;
+    default:
+      return 0;
+  }
+}
+
+double tolerance(DType t, const std::string& isa, const float* w, const float* x, int64_t k,
+                 XKind kind) {
+  double abs_sum = 0.0;
+  for (int64_t i = 0; i < k; ++i) abs_sum += std::fabs(double(w[i]) * x[i]);
+  double tol = 1e-5 * abs_sum + 1e-6;
+  if (kind == XKind::kExact) return tol;
+  if (const int64_t blk = activation_block(t)) {
+    double var = 0.0;
+    for (int64_t b = 0; b < k; b += blk) {
+      double amax = 0.0;
+      for (int64_t i = b; i < b + blk; ++i) amax = std::max(amax, std::fabs(double(x[i])));
+      const double d = amax / 127.0;
+      for (int64_t i = b; i < b + blk; ++i) var += (w[i] * d) * (w[i] * d) / 12.0;
+    }
+    tol += 6.0 * std::sqrt(var);
+  }
+  if (t == DType::kBF16 && isa == "avx512") {
+    double var = 0.0;
+    for (int64_t i = 0; i < k; ++i) {
+      const double e = double(w[i]) * x[i] * std::ldexp(1.0, -8);
+      var += e * e / 3.0;
+    }
+    tol += 6.0 * std::sqrt(var);
+  }
+  return tol;
+}
+
+void check_matmul(Backend& backend, const std::string& isa, const TestWeight& w, int64_t n,
+                  XKind kind, uint32_t seed) {
+  const std::vector<float> x =
+      kind == XKind::kExact ? exact_activations(n, w.cols, seed) : gaussian(n * w.cols, seed);
+  std::vector<float> y(size_t(n * w.rows), std::nanf(""));
+  backend.matmul(w.view(), x.data(), n, y.data());
+  int failures = 0;
+  for (int64_t c = 0; c < n; ++c) {
+    for (int64_t r = 0; r < w.rows; ++r) {
+      const float* wr = w.dequantized.data() + r * w.cols;
+      const float* xc = x.data() + c * w.cols;
+      double ref = 0.0;
+      for (int64_t i = 0; i < w.cols; ++i) ref += double(wr[i]) * xc[i];
+      const double tol = tolerance(w.dtype, isa, wr, xc, w.cols, kind);
+      const double got = y[size_t(c * w.rows + r)];
+      if (!(std::fabs(got - ref) <= tol) && ++failures <= 5) {
+        ADD_FAILURE() << dtype_name(w.dtype) << " [" << w.rows << " x " << w.cols << "], n=" << n
+                      << ": y[" << c << ", " << r << "] = " << got << ", reference " << ref
+                      << " (tolerance " << tol << ")";
+      }
+    }
+  }
+}
+
+class MatmulTest : public ::testing::TestWithParam<std::tuple<std::string, DType>> {};
+
+TEST_P(MatmulTest, GaussianActivations) {
+  const auto& [isa, dtype] = GetParam();
+  for (int threads : {1, 2}) {
+    TB_BACKEND_OR_SKIP(backend, isa, threads);
+    uint32_t seed = 1;
+    for (const Shape& s : shapes_for(dtype)) {
+      SCOPED_TRACE(::testing::Message() << "threads " << threads << ", shape " << s.rows << "x"
+                                        << s.cols << " n " << s.n);
+      const TestWeight w = quantized_weight(dtype, s.rows, s.cols, ++seed);
+      check_matmul(*backend, isa, w, s.n, XKind::kGaussian, ++seed);
+    }
+  }
+}
+
+TEST_P(MatmulTest, ExactActivations) {
+  const auto& [isa, dtype] = GetParam();
+  TB_BACKEND_OR_SKIP(backend, isa, 2);
+  uint32_t seed = 100;
+  for (const Shape& s : shapes_for(dtype)) {
+    SCOPED_TRACE(::testing::Message() << "shape " << s.rows << "x" << s.cols << " n " << s.n);
+    const TestWeight w = quantized_weight(dtype, s.rows, s.cols, ++seed);
+    check_matmul(*backend, isa, w, s.n, XKind::kExact, ++seed);
+  }
+}
+
+// Arbitrary block bytes: extreme quants and negative scales the quantizers rarely produce.
+TEST_P(MatmulTest, RandomBlocks) {
+  const auto& [isa, dtype] = GetParam();
+  if (!is_quantized(dtype)) GTEST_SKIP() << "plain type";
+  TB_BACKEND_OR_SKIP(backend, isa, 2);
+  uint32_t seed = 200;
+  for (const Shape& s : shapes_for(dtype)) {
+    SCOPED_TRACE(::testing::Message() << "shape " << s.rows << "x" << s.cols << " n " << s.n);
+    const TestWeight w = random_block_weight(dtype, s.rows, s.cols, ++seed);
+    check_matmul(*backend, isa, w, s.n, XKind::kExact, ++seed);
+    check_matmul(*backend, isa, w, s.n, XKind::kGaussian, ++seed);
+  }
+}
+
+// The same product through every ISA and thread count gives the same answer to rounding:
+// the activation quantization is shared, so only the summation order differs.
+TEST_P(MatmulTest, AgreesWithGeneric) {
+  const auto& [isa, dtype] = GetParam();
+  TB_BACKEND_OR_SKIP(backend, isa, 2);
+  auto reference = make_backend("generic", 1);
+  const int64_t cols = dtype_traits(dtype).block_elems == 1 ? 640 : 1024;
+  const TestWeight w = quantized_weight(dtype, 67, cols, 7);
+  for (int64_t n : {1, 6}) {
+    const std::vector<float> x = gaussian(n * cols, 8 + uint32_t(n));
+    std::vector<float> y(static_cast<size_t>(n * w.rows)), y_ref(static_cast<size_t>(n * w.rows));
+    backend->matmul(w.view(), x.data(), n, y.data());
+    reference->matmul(w.view(), x.data(), n, y_ref.data());
+    for (size_t i = 0; i < y.size(); ++i) {
+      const double tol = dtype == DType::kBF16 && isa == "avx512" ? 0.05 : 2e-4;
+      ASSERT_NEAR(y[i], y_ref[i], tol * (1.0 + std::fabs(y_ref[i]))) << "n=" << n << " i=" << i;
+    }
+  }
+}
+
+std::string param_name(const ::testing::TestParamInfo<MatmulTest::ParamType>& info) {
+  return std::get<0>(info.param) + "_" + std::string(dtype_name(std::get<1>(info.param)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllIsas, MatmulTest,
+    ::testing::Combine(::testing::ValuesIn(kIsas),
+                       ::testing::Values(DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0,
+                                         DType::kQ4_0, DType::kQ4_K, DType::kQ6_K)),
+    param_name);
+
+}  // namespace
+}  // namespace turbine::testing
