@@ -63,15 +63,15 @@ int main(int argc, char** argv) {
   ModelRunner& r = **runner;
   const int64_t vocab = r.config().vocab_size;
 
-  std::vector<int32_t> table(size_t(r.num_kv_blocks()));
+  std::vector<int32_t> table(static_cast<size_t>(r.num_kv_blocks()));
   std::iota(table.begin(), table.end(), 0);
   std::mt19937 rng(42);
   std::uniform_int_distribution<int32_t> token(0, int32_t(vocab - 1));
-  std::vector<float> logits(size_t(vocab));
+  std::vector<float> logits(static_cast<size_t>(vocab));
   ForwardBatch batch;
 
   auto run_prompt = [&](int n) {
-    std::vector<int32_t> ids(size_t(n));
+    std::vector<int32_t> ids(static_cast<size_t>(n));
     for (auto& t : ids) t = token(rng);
     batch.clear();
     batch.add_sequence(ids, 0, table, r.block_size(), true);

@@ -70,13 +70,13 @@ int run_generate(GenerateFlags f) {
   ModelRunner& r = **runner;
 
   // One sequence owning blocks 0..n-1 in order.
-  std::vector<int32_t> block_table(size_t(r.num_kv_blocks()));
+  std::vector<int32_t> block_table(static_cast<size_t>(r.num_kv_blocks()));
   std::iota(block_table.begin(), block_table.end(), 0);
 
   if (f.has_seed) f.sampling.seed = f.seed;
   SamplerState sampler_state(f.sampling, prompt);
   Sampler sampler;
-  std::vector<float> logits(size_t(config.vocab_size));
+  std::vector<float> logits(static_cast<size_t>(config.vocab_size));
   ForwardBatch batch;
 
   std::fprintf(stderr, "turbine: %s, %s, prompt %zu tokens\n", (*ckpt)->path.c_str(),

@@ -32,3 +32,5 @@ file(GLOB emu_test_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/backend/*_te
 add_executable(backend_avx512_emu_tests ${emu_test_srcs})
 target_link_libraries(backend_avx512_emu_tests PRIVATE tb_backend_avx512_emu tb_model
                       GTest::gtest_main)
+gtest_discover_tests(backend_avx512_emu_tests TEST_PREFIX "avx512_emu." DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 600)
