@@ -22,7 +22,7 @@ echo "isa: $(grep -o -w 'avx2\|avx512f\|avx512_vnni\|avx512_bf16' /proc/cpuinfo 
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo '+dirty')"
 if [ -x build/matmul_bench ]; then
   echo "== memory bandwidth"
-  build/matmul_bench --benchmark_filter='MemoryBandwidth' --benchmark_min_time=0.5 2>/dev/null | grep -i bandwidth || true
+  build/matmul_bench --benchmark_filter='BM_MemRead' --benchmark_min_time=0.5 2>/dev/null | grep BM_MemRead || true
 fi
 for d in f16 q8_0 q4_0; do
   for t in 1 2; do
