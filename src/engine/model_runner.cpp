@@ -43,8 +43,21 @@ Status ModelRunner::validate(const ForwardBatch& b) const {
     if (b.slots[size_t(i)] < 0 || b.slots[size_t(i)] >= num_slots)
       return out_of_range("KV slot " + std::to_string(b.slots[size_t(i)]) + " is outside the cache");
   }
-  for (int32_t block : b.block_tables)
-    if (block >= kv_->shape().num_blocks) return out_of_range("block id outside the cache");
+  // Every block a sequence's context touches must exist: attention reads them all.
+  const int64_t block_size = kv_->shape().block_size;
+  if (int64_t(b.block_tables.size()) != b.num_seqs() * b.max_blocks_per_seq)
+    return invalid_argument("block tables do not match the number of sequences");
+  for (int64_t s = 0; s < b.num_seqs(); ++s) {
+    const int64_t q_len = b.query_start[size_t(s + 1)] - b.query_start[size_t(s)];
+    const int64_t seq_len = b.seq_lens[size_t(s)];
+    if (q_len <= 0 || seq_len < q_len) return invalid_argument("sequence shorter than its new tokens");
+    if ((seq_len + block_size - 1) / block_size > b.max_blocks_per_seq)
+      return out_of_range("block table shorter than the sequence");
+    for (int64_t blk = 0; blk < (seq_len + block_size - 1) / block_size; ++blk) {
+      const int32_t id = b.block_tables[size_t(s * b.max_blocks_per_seq + blk)];
+      if (id < 0 || id >= kv_->shape().num_blocks) return out_of_range("block id outside the cache");
+    }
+  }
   for (int32_t row : b.logit_rows)
     if (row < 0 || row >= n) return invalid_argument("logit row outside the batch");
   return Status::ok();

@@ -117,6 +117,11 @@ TEST_P(ModelRunnerTest, RefusesMalformedBatches) {
   b.clear();
   b.add_sequence({1, 2}, 0, {9}, 4, true);  // block 9 of 4
   EXPECT_EQ((*runner)->forward(b, logits.data()).code(), ErrorCode::kOutOfRange);
+
+  b.clear();
+  b.add_sequence({1, 2, 3, 4, 5}, 0, {0, 1}, 4, true);
+  b.block_tables[1] = -1;  // the context's second block missing
+  EXPECT_EQ((*runner)->forward(b, logits.data()).code(), ErrorCode::kOutOfRange);
 }
 
 INSTANTIATE_TEST_SUITE_P(Architectures, ModelRunnerTest, ::testing::Values("llama", "qwen3"));
