@@ -113,6 +113,7 @@ int run_generate(GenerateFlags f) {
   }
   std::fputs(detok.flush().c_str(), stdout);
   std::fputs("\n", stdout);
+  std::fflush(stdout);  // the text ends before the rates appear on stderr
   const double gen_s = seconds_since(t_gen);
   std::fprintf(stderr, "prompt: %zu tokens in %.3f s, %.2f tokens/s\n", prompt.size(), prompt_s,
                double(prompt.size()) / prompt_s);
