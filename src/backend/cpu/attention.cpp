@@ -5,6 +5,7 @@
 // are ordered longest context first and handed out dynamically, one at a time, so the
 // causal imbalance of a long prefill evens out across threads.
 #include <algorithm>
+#include <tuple>
 #include <atomic>
 
 #include "backend/cpu/cpu_backend.h"
@@ -68,8 +69,11 @@ void CpuBackend::attention(const float* q, const KvLayerView& kv, const Attentio
   auto last_pos = [&](const AttentionItem& it) {
     return batch.seq_lens[it.seq] - (batch.query_start[it.seq + 1] - it.q_end);
   };
-  std::stable_sort(items.begin(), items.end(), [&](const AttentionItem& a, const AttentionItem& b) {
-    return last_pos(a) > last_pos(b);
+  // std::sort with a full tie-break (stable_sort would allocate a buffer in every layer).
+  std::sort(items.begin(), items.end(), [&](const AttentionItem& a, const AttentionItem& b) {
+    const int32_t pa = last_pos(a), pb = last_pos(b);
+    if (pa != pb) return pa > pb;
+    return std::tie(a.seq, a.q_begin, a.kv_head) < std::tie(b.seq, b.q_begin, b.kv_head);
   });
 
   const int64_t per_thread = align64(size_t(attention_scratch_floats(args, item_rows)) * 4) / 4;
