@@ -71,15 +71,20 @@ int32_t Sampler::sample(float* logits, int64_t vocab, SamplerState& state) {
 
   const float inv_t = 1.0f / p.temperature;
   const float max_logit = *std::max_element(logits, logits + vocab);
-  double z = 0;  // partition function over all candidates, at this temperature
-  for (int64_t i = 0; i < vocab; ++i) z += std::exp(double((logits[i] - max_logit) * inv_t));
+  // Unnormalised probabilities exp((l - max) / T), computed once; z is their sum.
+  exps_.resize(size_t(vocab));
+  double z = 0;
+  for (int64_t i = 0; i < vocab; ++i) {
+    exps_[size_t(i)] = std::exp(double((logits[i] - max_logit) * inv_t));
+    z += exps_[size_t(i)];
+  }
 
   const bool use_top_p = p.top_p < 1.0f, use_min_p = p.min_p > 0.0f;
   if (!use_top_p && !use_min_p && keep == vocab) {  // plain temperature: no sort needed
     std::uniform_real_distribution<double> uni(0.0, z);
     double r = uni(state.rng_);
     for (int64_t i = 0; i < vocab; ++i) {
-      r -= std::exp(double((logits[i] - max_logit) * inv_t));
+      r -= exps_[size_t(i)];
       if (r <= 0) return int32_t(i);
     }
     return int32_t(std::max_element(logits, logits + vocab) - logits);
@@ -94,9 +99,8 @@ int32_t Sampler::sample(float* logits, int64_t vocab, SamplerState& state) {
     std::partial_sort(candidates_.begin(), candidates_.begin() + head, candidates_.end(), by_logit);
     if (head == keep) break;
     double mass = 0;
-    for (int64_t i = 0; i < head; ++i)
-      mass += std::exp(double((candidates_[size_t(i)].first - max_logit) * inv_t));
-    const double last = std::exp(double((candidates_[size_t(head - 1)].first - max_logit) * inv_t));
+    for (int64_t i = 0; i < head; ++i) mass += exps_[size_t(candidates_[size_t(i)].second)];
+    const double last = exps_[size_t(candidates_[size_t(head - 1)].second)];
     if ((use_top_p && mass / z >= double(p.top_p)) || (use_min_p && last < double(p.min_p))) break;
     head = std::min<int64_t>(keep, head * 4);
   }
@@ -107,7 +111,7 @@ int32_t Sampler::sample(float* logits, int64_t vocab, SamplerState& state) {
   probs.resize(size_t(keep));
   double kept = 0;
   for (int64_t i = 0; i < keep; ++i) {
-    probs[size_t(i)] = std::exp(double((candidates_[size_t(i)].first - max_logit) * inv_t)) / z;
+    probs[size_t(i)] = exps_[size_t(candidates_[size_t(i)].second)] / z;
     kept += probs[size_t(i)];
   }
   int64_t cut = keep;

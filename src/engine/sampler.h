@@ -54,6 +54,7 @@ class Sampler {
   void apply_penalties(float* logits, int64_t vocab, const SamplerState& state) const;
   std::vector<std::pair<float, int32_t>> candidates_;  // scratch: (logit, id)
   std::vector<double> probs_;                          // scratch
+  std::vector<double> exps_;                           // scratch [vocab]: exp((l - max) / T)
 };
 
 }  // namespace turbine

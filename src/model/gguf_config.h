@@ -18,8 +18,5 @@ Result<ModelConfig> config_from_gguf(const GgufFile& file);
 // tokenizer nor tensors (the caller adds `rope_freqs.weight` for llama3 scaling).
 void write_gguf_config(const ModelConfig& config, GgufWriter& writer);
 
-// llama3 per-frequency divisors [head_dim / 2] as convert_hf_to_gguf.py computes them for
-// `rope_freqs.weight`: 1 for short wavelengths, `factor` for long ones, interpolated between.
-std::vector<float> llama3_rope_freq_factors(const ModelConfig& config);
 
 }  // namespace turbine

@@ -48,4 +48,9 @@ struct ModelConfig {
   int64_t kv_bytes_per_token(DType kv_dtype) const;
 };
 
+// The llama3 rope-scaling rule (transformers' _compute_llama3_parameters) as per-frequency
+// divisors [head_dim / 2], the form GGUF stores in `rope_freqs.weight`: long wavelengths are
+// slowed by `factor`, short ones kept, the band between interpolated.
+std::vector<float> llama3_rope_freq_factors(const ModelConfig& config);
+
 }  // namespace turbine

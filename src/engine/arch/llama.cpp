@@ -7,28 +7,14 @@
 namespace turbine {
 
 std::vector<float> rope_inv_freq(const ModelConfig& c) {
+  std::vector<float> divisors = c.rope_freq_factors;
+  if (divisors.empty() && c.rope_scaling.type == RopeScaling::Type::kLlama3)
+    divisors = llama3_rope_freq_factors(c);
   const int64_t half = c.head_dim / 2;
   std::vector<float> inv(static_cast<size_t>(half));
-  const auto& rs = c.rope_scaling;
   for (int64_t i = 0; i < half; ++i) {
     double f = 1.0 / std::pow(double(c.rope_theta), double(2 * i) / double(c.head_dim));
-    if (!c.rope_freq_factors.empty()) {
-      f /= double(c.rope_freq_factors[size_t(i)]);
-    } else if (rs.type == RopeScaling::Type::kLlama3) {
-      // transformers' _compute_llama3_parameters: long wavelengths are slowed by `factor`,
-      // short ones kept, the band between interpolated.
-      const double old_ctx = double(rs.original_context_length);
-      const double low_wavelen = old_ctx / rs.low_freq_factor;
-      const double high_wavelen = old_ctx / rs.high_freq_factor;
-      const double wavelen = 2.0 * M_PI / f;
-      if (wavelen > low_wavelen) {
-        f /= rs.factor;
-      } else if (wavelen >= high_wavelen) {
-        const double smooth =
-            (old_ctx / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
-        f = (1.0 - smooth) * f / rs.factor + smooth * f;
-      }
-    }
+    if (!divisors.empty()) f /= double(divisors[size_t(i)]);
     inv[size_t(i)] = float(f);
   }
   return inv;
