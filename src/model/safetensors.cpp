@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "model/tensor_names.h"
+
 namespace turbine {
 namespace {
 
@@ -52,12 +54,6 @@ bool as_count(const json& j, int64_t* out) {
   return false;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // Parses one tensor entry of the header; `data_size` is the byte size of the data section.
 Status parse_tensor_entry(const std::string& name, const json& e, const uint8_t* data_start,
                           uint64_t data_size, SafetensorsTensor* t) {
@@ -81,7 +77,7 @@ Status parse_tensor_entry(const std::string& name, const json& e, const uint8_t*
     if (!as_count(d, &v)) return invalid_argument(where + "shape entries must be non-negative integers");
     t->shape.push_back(v);
     if (__builtin_mul_overflow(expected, uint64_t(v), &expected))
-      return invalid_argument(where + "shape " + shape_string(t->shape) + " overflows");
+      return invalid_argument(where + "shape " + shape_to_string(t->shape) + " overflows");
   }
   int64_t begin = 0, end = 0;
   if (!as_count((*off)[0], &begin) || !as_count((*off)[1], &end))
@@ -94,7 +90,7 @@ Status parse_tensor_entry(const std::string& name, const json& e, const uint8_t*
                             " is past the end of the data (" + std::to_string(data_size) + " bytes)");
   t->num_bytes = uint64_t(end - begin);
   if (t->num_bytes != expected)
-    return invalid_argument(where + "shape " + shape_string(t->shape) + " of " + t->dtype_name +
+    return invalid_argument(where + "shape " + shape_to_string(t->shape) + " of " + t->dtype_name +
                             " needs " + std::to_string(expected) + " bytes, data_offsets span " +
                             std::to_string(t->num_bytes));
   t->data = data_start + begin;
@@ -259,7 +255,7 @@ Status SafetensorsWriter::add_tensor(const std::string& name, DType dtype, std::
     n *= uint64_t(d);
   }
   if (n != data.size())
-    return invalid_argument("tensor " + name + ": shape " + shape_string(shape) + " needs " +
+    return invalid_argument("tensor " + name + ": shape " + shape_to_string(shape) + " needs " +
                             std::to_string(n) + " bytes, got " + std::to_string(data.size()));
   for (const auto& t : tensors_)
     if (t.name == name) return invalid_argument("tensor " + name + " added twice");

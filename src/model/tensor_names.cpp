@@ -103,4 +103,10 @@ std::vector<float> llama_unpermute_qk(const float* w, int64_t rows, int64_t cols
   return out;
 }
 
+std::string shape_to_string(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
 }  // namespace turbine

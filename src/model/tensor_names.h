@@ -42,4 +42,7 @@ std::vector<int64_t> gguf_dims(const std::vector<int64_t>& shape);
 std::vector<float> llama_permute_qk(const float* w, int64_t rows, int64_t cols, int64_t n_head);
 std::vector<float> llama_unpermute_qk(const float* w, int64_t rows, int64_t cols, int64_t n_head);
 
+// "[2048, 8192]", for error messages.
+std::string shape_to_string(const std::vector<int64_t>& dims);
+
 }  // namespace turbine

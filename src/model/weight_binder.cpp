@@ -1,9 +1,7 @@
 #include "model/weight_binder.h"
 
-#include <cstring>
 #include <memory>
 
-#include "base/half.h"
 #include "model/quantize.h"
 #include "model/tensor_names.h"
 
@@ -59,22 +57,7 @@ Result<std::vector<float>> bind_vector(const std::string& name, const StoredTens
     return tensor_error(t, name, "holds " + std::to_string(t.num_bytes) + " bytes of " + t.type_name +
                                      ", which is not " + std::to_string(n) + " elements");
   std::vector<float> out(static_cast<size_t>(n));
-  switch (dt) {
-    case DType::kF32:
-      std::memcpy(out.data(), t.data, size_t(n) * 4);
-      break;
-    case DType::kF16: case DType::kBF16:
-      for (int64_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, t.data + 2 * i, 2);
-        out[size_t(i)] = dt == DType::kF16 ? f16_to_f32(h) : bf16_to_f32(h);
-      }
-      break;
-    default: {  // quantized: decode from an aligned copy
-      std::vector<uint8_t> copy(t.data, t.data + t.num_bytes);
-      dequantize_row(dt, copy.data(), n, out.data());
-    }
-  }
+  dequantize_row(dt, t.data, n, out.data());  // reads unaligned data block by block
   return out;
 }
 
@@ -108,12 +91,6 @@ std::vector<float>* vector_slot(TensorRole role, ModelWeights& w, LayerWeights* 
 }
 
 }  // namespace
-
-std::string shape_to_string(const std::vector<int64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
 
 Result<BoundWeights> bind_weights(const ModelConfig& config, TensorNaming naming, const TensorLookup& lookup,
                                   const std::string& missing_file) {

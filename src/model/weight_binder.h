@@ -47,6 +47,5 @@ struct BoundWeights {
 Result<BoundWeights> bind_weights(const ModelConfig& config, TensorNaming naming, const TensorLookup& lookup,
                                   const std::string& missing_file);
 
-std::string shape_to_string(const std::vector<int64_t>& dims);  // "[2048, 8192]"
 
 }  // namespace turbine

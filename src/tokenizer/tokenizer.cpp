@@ -13,7 +13,6 @@ namespace turbine {
 
 namespace {
 
-constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581 "▁", SentencePiece's space
 
 // Names of end-of-turn / end-of-document tokens that stop generation when present.
 constexpr std::string_view kStopTokenNames[] = {"<|eot_id|>", "<|eom_id|>", "<|im_end|>",

@@ -13,7 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // "▁"
 // Far above any real vocabulary (~262k), low enough that a hostile id cannot make us allocate
 // more than a few tens of MB of empty token strings.
 constexpr int64_t kMaxTokenId = int64_t{1} << 21;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -12,6 +13,10 @@
 #include "tokenizer/pre_tokenizer.h"
 
 namespace turbine {
+
+// U+2581 "▁": how SentencePiece vocabularies spell a space.
+inline constexpr std::string_view kMetaspace = "\xE2\x96\x81";
+
 
 enum class TokenizerKind {
   kByteLevelBpe,       // GPT-2 byte-to-unicode vocabulary, regex pre-tokenizer (Llama 3, Qwen)
