@@ -45,6 +45,8 @@ class Backend {
 
   virtual void* alloc(size_t bytes) = 0;  // 64-byte aligned, zeroed
   virtual void free(void* p) = 0;
+  // Copies bytes between two buffers of this backend (a KV block before copy-on-write).
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
 
   // y[n, w.rows] = x[n, w.cols] * w^T
   virtual void matmul(const MatrixView& w, const float* x, int64_t n, float* y) = 0;

@@ -14,8 +14,8 @@ Result<std::unique_ptr<KvCacheStorage>> KvCacheStorage::create(Backend& backend,
     return invalid_argument("KV cache needs at least one block of at least one token");
   std::unique_ptr<KvCacheStorage> kv(new KvCacheStorage(backend));
   kv->shape_ = shape;
-  const int64_t bytes_per_array =
-      shape.num_blocks * shape.block_size * row_bytes(shape.dtype, config.num_kv_heads * config.head_dim);
+  kv->block_bytes_ = shape.block_size * row_bytes(shape.dtype, config.num_kv_heads * config.head_dim);
+  const int64_t bytes_per_array = shape.num_blocks * kv->block_bytes_;
   for (int64_t l = 0; l < config.num_layers; ++l) {
     KvLayerView view;
     view.k = backend.alloc(size_t(bytes_per_array));
@@ -35,6 +35,21 @@ Result<std::unique_ptr<KvCacheStorage>> KvCacheStorage::create(Backend& backend,
     kv->num_bytes_ += 2 * bytes_per_array;
   }
   return kv;
+}
+
+int64_t KvCacheStorage::bytes_per_block(const ModelConfig& config, const KvCacheShape& shape) {
+  return 2 * config.num_layers * shape.block_size *
+         row_bytes(shape.dtype, config.num_kv_heads * config.head_dim);
+}
+
+void KvCacheStorage::copy_block(int32_t src, int32_t dst) {
+  TB_CHECK(src >= 0 && src < shape_.num_blocks && dst >= 0 && dst < shape_.num_blocks,
+           "KV block copy outside the cache");
+  const size_t bytes = size_t(block_bytes_);
+  for (const KvLayerView& l : layers_) {
+    backend_.copy(static_cast<char*>(l.k) + size_t(dst) * bytes, static_cast<const char*>(l.k) + size_t(src) * bytes, bytes);
+    backend_.copy(static_cast<char*>(l.v) + size_t(dst) * bytes, static_cast<const char*>(l.v) + size_t(src) * bytes, bytes);
+  }
 }
 
 KvCacheStorage::~KvCacheStorage() {

@@ -27,6 +27,11 @@ class KvCacheStorage {
   KvCacheStorage(const KvCacheStorage&) = delete;
   KvCacheStorage& operator=(const KvCacheStorage&) = delete;
 
+  // Bytes one block takes over all layers, K and V (sizes a cache from a memory budget).
+  static int64_t bytes_per_block(const ModelConfig& config, const KvCacheShape& shape);
+  // Copies block `src`'s K and V into block `dst` in every layer (copy-on-write).
+  void copy_block(int32_t src, int32_t dst);
+
   const KvLayerView& layer(int64_t i) const { return layers_[size_t(i)]; }
   const KvCacheShape& shape() const { return shape_; }
   int64_t num_bytes() const { return num_bytes_; }
@@ -37,6 +42,7 @@ class KvCacheStorage {
   KvCacheShape shape_;
   std::vector<KvLayerView> layers_;
   int64_t num_bytes_ = 0;
+  int64_t block_bytes_ = 0;  // one block of one layer's K (or V)
 };
 
 }  // namespace turbine

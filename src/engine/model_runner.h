@@ -34,6 +34,7 @@ class ModelRunner {
   const ModelConfig& config() const { return checkpoint_->config; }
   const Checkpoint& checkpoint() const { return *checkpoint_; }
   const KvCacheStorage& kv_cache() const { return *kv_; }
+  KvCacheStorage& kv_cache() { return *kv_; }
   int64_t block_size() const { return kv_->shape().block_size; }
   int64_t num_kv_blocks() const { return kv_->shape().num_blocks; }
   Backend& backend() { return backend_; }

@@ -58,6 +58,8 @@ void* CpuBackend::alloc(size_t bytes) {
 
 void CpuBackend::free(void* p) { std::free(p); }
 
+void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+
 void CpuBackend::get_rows(const MatrixView& w, const int32_t* ids, int64_t n, float* y) {
   TB_CHECK(w.data != nullptr && ids != nullptr && y != nullptr && n >= 0);
   const int64_t stride = w.row_stride_bytes();

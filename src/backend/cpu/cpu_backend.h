@@ -21,6 +21,7 @@ class CpuBackend final : public Backend {
   std::string name() const override;
   void* alloc(size_t bytes) override;
   void free(void* p) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
 
   void matmul(const MatrixView& w, const float* x, int64_t n, float* y) override;  // matmul.cpp
   void get_rows(const MatrixView& w, const int32_t* ids, int64_t n, float* y) override;
