@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "turbine 0.1.0");
   turbine::cli::add_model_command(app);
   turbine::cli::add_generate_command(app);
+  turbine::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

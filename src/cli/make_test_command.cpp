@@ -118,6 +118,18 @@ int run_make_test(const MakeTestFlags& f) {
 
 }  // namespace
 
+Result<std::string> ensure_demo_model() {
+  MakeTestFlags f;
+  f.out = repo_root() + "/models/demo";
+  const std::string path = f.out + "/llama3-q8_0.gguf";
+  std::error_code ec;
+  if (fs::exists(path, ec)) return path;
+  fs::create_directories(f.out, ec);
+  if (ec) return io_error(f.out + ": " + ec.message());
+  TB_RETURN_IF_ERROR(make_one(f, "llama3", "gguf", DType::kQ8_0));
+  return path;
+}
+
 void add_make_test_command(CLI::App& model) {
   static MakeTestFlags f;
   auto* cmd = model.add_subcommand("make-test", "write small random-weight checkpoints for tests and demos");

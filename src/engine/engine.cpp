@@ -152,6 +152,7 @@ bool Engine::take_inbox() {
   }
   for (auto& r : arrived) admit(std::move(r));
   for (uint64_t id : cancels) abort_request(id, FinishReason::kAbort, "");
+  if (!cancels.empty()) publish_stats();  // the engine may go idle now: the books must show it
   return true;
 }
 
@@ -217,6 +218,7 @@ void Engine::step() {
     Request& r = *s.seq->request;
     if (!r.admitted) {
       r.admitted = true;
+      r.queue_seconds = std::chrono::duration<double>(t0 - r.arrival_time).count();
       num_queued_requests_.fetch_sub(1);
     }
   }
@@ -367,6 +369,7 @@ void Engine::sample(Sequence& q, float* logits) {
   out.tokens.push_back(std::move(chosen));
   out.num_prompt_tokens = q.num_prompt_tokens;
   out.num_cached_tokens = r.num_cached_tokens;
+  out.queue_seconds = r.queue_seconds;
   if (p.prompt_logprobs && !r.prompt_logprobs_sent) {
     out.prompt_logprobs = std::move(r.prompt_logprobs);
     r.prompt_logprobs_sent = true;

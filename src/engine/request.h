@@ -46,6 +46,7 @@ struct RequestOutput {
   std::string error;                    // finish_reason == kError
   int64_t num_prompt_tokens = 0;
   int64_t num_cached_tokens = 0;        // prompt tokens found in the prefix cache
+  double queue_seconds = 0.0;           // from submit() to the first step that ran the request
   std::vector<TokenLogprob> prompt_logprobs;  // first output only, when asked; entry 0 empty
 };
 using OutputSink = std::function<void(RequestOutput&&)>;
@@ -93,6 +94,7 @@ struct Request {
   int64_t num_cached_tokens = 0;     // prefix hit of the first admission
   bool forked = false;               // choices 1..n-1 exist
   bool prompt_logprobs_sent = false;
+  double queue_seconds = 0.0;        // arrival to first scheduled
   bool admitted = false;             // seqs[0] was scheduled once (it left the bounded queue)
   std::vector<TokenLogprob> prompt_logprobs;  // gathered across prompt chunks
 };

@@ -1,0 +1,51 @@
+// The metrics /metrics exposes, per served model (label model_name), under vLLM's names so
+// dashboards and autoscalers built for vLLM work unchanged, plus turbine_* for what vLLM lacks.
+// Request latencies are observed by the frontend as outputs arrive (engine thread); engine
+// counters and gauges are read from EngineStats when /metrics is scraped (an HTTP thread).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "engine/engine.h"
+#include "telemetry/metrics_registry.h"
+
+namespace turbine {
+
+// One model's metric children: references kept for the hot path.
+struct ModelMetrics {
+  telemetry::Histogram* time_to_first_token;  // seconds
+  telemetry::Histogram* inter_token_latency;  // seconds
+  telemetry::Histogram* e2e_request_latency;  // seconds
+  telemetry::Histogram* request_queue_time;   // seconds
+  telemetry::Histogram* step_time;            // turbine: seconds per engine step
+  telemetry::Counter* request_success;        // finished requests
+};
+
+class ServingMetrics {
+ public:
+  ServingMetrics();
+  // Registers `model` (its label set) and observes its engine's steps. Before serving.
+  ModelMetrics* add_model(const std::string& model, Engine& engine);
+  // The Prometheus text, with engine gauges and counters read now.
+  std::string render();
+
+ private:
+  struct EngineCounters {  // last values added to the counters (engine stats are totals)
+    int64_t prompt_tokens = 0, generation_tokens = 0, preemptions = 0, prefix_queries = 0,
+            prefix_hits = 0, prompt_chunks = 0, steps = 0;
+  };
+  struct Entry {
+    Engine* engine;
+    ModelMetrics metrics;
+    EngineCounters reported;
+  };
+  void sync_engine(const std::string& model, Entry& e);
+
+  telemetry::MetricsRegistry registry_;
+  std::mutex mu_;  // guards entries_ and the reported counts
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace turbine
