@@ -15,7 +15,9 @@
 namespace turbine {
 
 // One layer's paged KV cache. Slot s (= block * block_size + offset) of K holds
-// [num_kv_heads, head_dim] elements of `dtype` (f32, f16 or bf16); V likewise.
+// [num_kv_heads, head_dim] elements of `dtype` (see is_kv_dtype): the
+// S = row_bytes(dtype, num_kv_heads * head_dim) bytes at byte s * S; V likewise. In q8_0 each
+// head's head_dim elements are head_dim / 32 BlockQ8_0 (34 bytes per 32 elements).
 struct KvLayerView {
   void* k = nullptr;
   void* v = nullptr;
@@ -24,6 +26,13 @@ struct KvLayerView {
   int64_t num_kv_heads = 0;
   int64_t head_dim = 0;
 };
+
+// Whether a KV cache may hold elements of t: f32, f16, bf16, or q8_0 when head_dim is a
+// multiple of 32 (so each head's row is whole blocks).
+inline bool is_kv_dtype(DType t, int64_t head_dim) {
+  if (t == DType::kQ8_0) return head_dim % kQK == 0;
+  return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
+}
 
 // Which queries attend to which cached tokens. Sequence s owns query rows
 // [query_start[s], query_start[s+1]); its context after this step is seq_lens[s] tokens, so its
@@ -66,7 +75,9 @@ class Backend {
   // x[r, :] += bias for n rows of dim.
   virtual void add_bias(float* x, const float* bias, int64_t n, int64_t dim) = 0;
 
-  // Writes k, v [n, num_kv_heads * head_dim] into the cache at slots[i].
+  // Writes k, v [n, num_kv_heads * head_dim] into the cache at slots[i], rounded to kv.dtype
+  // (f16 / bf16: to nearest even; q8_0: per 32 elements d = absmax / 127, quants x / d rounded
+  // to nearest even, d stored as f16).
   virtual void store_kv(const KvLayerView& kv, const float* k, const float* v,
                         const int32_t* slots, int64_t n) = 0;
   // out [n, num_heads * head_dim] = softmax(q k^T * scale) v over each sequence's cached

@@ -60,10 +60,9 @@ int run_generate(GenerateFlags f) {
                                  std::to_string(config.context_length)));
 
   ModelRunnerOptions options;
-  if (f.kv_dtype == "f16") options.kv.dtype = DType::kF16;
-  else if (f.kv_dtype == "bf16") options.kv.dtype = DType::kBF16;
-  else if (f.kv_dtype == "f32") options.kv.dtype = DType::kF32;
-  else return fail(invalid_argument("--kv-dtype must be f16, bf16 or f32"));
+  auto kv_dtype = parse_kv_dtype(f.kv_dtype);
+  if (!kv_dtype) return fail(kv_dtype.status());
+  options.kv.dtype = *kv_dtype;
   options.max_context_tokens = total;
   auto runner = ModelRunner::create(*ckpt, **backend, options);
   if (!runner) return fail(runner.status());
@@ -139,7 +138,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--frequency-penalty", f.sampling.frequency_penalty)->check(CLI::Range(-2.0, 2.0));
   cmd->add_option("--seed", f.seed, "reproduce the same tokens")->each([](const std::string&) { f.has_seed = true; });
   cmd->add_option("--threads", f.threads, "0: one per core")->check(CLI::Range(0, 1024));
-  cmd->add_option("--kv-dtype", f.kv_dtype, "f16, bf16 or f32");
+  cmd->add_option("--kv-dtype", f.kv_dtype, kKvDtypeHelp);
   cmd->add_flag("--ignore-eos", f.ignore_eos, "keep generating past end-of-sequence tokens");
   cmd->add_flag("--no-bos", f.no_bos, "do not prepend BOS");
   cmd->callback([] { std::exit(run_generate(f)); });

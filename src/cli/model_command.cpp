@@ -59,9 +59,12 @@ int run_info(const std::string& path) {
     std::printf("tokenizer:        unusable: %s\n", tok.status().message().c_str());
   }
   std::printf("chat template:    %s\n", c.chat_template.empty() ? "no" : "yes");
-  std::printf("KV bytes/token:   %lld (f16), %lld (f32)\n",
+  std::printf("KV bytes/token:   %lld (f16), %lld (f32)",
               static_cast<long long>(m.kv_bytes_per_token(DType::kF16)),
               static_cast<long long>(m.kv_bytes_per_token(DType::kF32)));
+  if (m.head_dim % kQK == 0)  // q8_0 KV needs whole blocks per head
+    std::printf(", %lld (q8_0)", static_cast<long long>(m.kv_bytes_per_token(DType::kQ8_0)));
+  std::printf("\n");
   return 0;
 }
 

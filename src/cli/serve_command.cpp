@@ -40,13 +40,6 @@ int fail(const std::string& message) {
   return 1;
 }
 
-Result<DType> kv_dtype(const std::string& s) {
-  if (s == "f16") return DType::kF16;
-  if (s == "bf16") return DType::kBF16;
-  if (s == "f32") return DType::kF32;
-  return invalid_argument("--kv-dtype must be f16, bf16 or f32");
-}
-
 int run_serve(ServeFlags f) {
   // Signals are taken by sigwait below, not by a handler: block them before any thread starts.
   sigset_t signals;
@@ -63,7 +56,7 @@ int run_serve(ServeFlags f) {
   }
   if (!f.names.empty() && f.names.size() != f.models.size())
     return fail("give --served-model-name once per --model, or not at all");
-  auto dtype = kv_dtype(f.kv_dtype);
+  auto dtype = parse_kv_dtype(f.kv_dtype);
   if (!dtype) return fail(dtype.status().message());
 
   EngineOptions eo;
@@ -115,6 +108,14 @@ int run_serve(ServeFlags f) {
 
 }  // namespace
 
+Result<DType> parse_kv_dtype(const std::string& s) {
+  if (s == "f16") return DType::kF16;
+  if (s == "bf16") return DType::kBF16;
+  if (s == "f32") return DType::kF32;
+  if (s == "q8_0") return DType::kQ8_0;
+  return invalid_argument("--kv-dtype must be f16, bf16, f32 or q8_0, not '" + s + "'");
+}
+
 void add_serve_command(CLI::App& app) {
   static ServeFlags f;
   auto* cmd = app.add_subcommand("serve", "serve models over the OpenAI-compatible HTTP API");
@@ -124,7 +125,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--port", f.port, "port to listen on (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("--threads", f.threads, "compute threads per engine (0: one per core)")->check(CLI::Range(0, 1024));
   cmd->add_option("--http-threads", f.http_threads, "HTTP io threads")->check(CLI::Range(1, 64));
-  cmd->add_option("--kv-dtype", f.kv_dtype, "KV cache element type: f16, bf16 or f32");
+  cmd->add_option("--kv-dtype", f.kv_dtype, kKvDtypeHelp);
   cmd->add_option("--kv-cache-bytes", f.kv_cache_bytes, "KV cache size in bytes, per model (0: a fraction of free memory)")
       ->check(CLI::Range(int64_t(0), int64_t(1) << 50));
   cmd->add_option("--kv-cache-memory-fraction", f.kv_cache_memory_fraction,

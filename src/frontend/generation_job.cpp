@@ -30,14 +30,16 @@ http::Response error_response(const api::ApiError& e) {
 
 }  // namespace
 
-GenerationJob::GenerationJob(ServedModel& model, ModelMetrics* metrics, JobOptions options, int32_t n)
-    : model_(model), metrics_(metrics), options_(std::move(options)), n_(n), start_time_(Clock::now()) {
+GenerationJob::GenerationJob(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics,
+                             JobOptions options, int32_t n)
+    : model_(model), metrics_owner_(std::move(owner)), metrics_(metrics), options_(std::move(options)), n_(n), start_time_(Clock::now()) {
   for (const auto& s : options_.stop) max_stop_bytes_ = std::max(max_stop_bytes_, s.size());
 }
 
-void GenerationJob::start(ServedModel& model, ModelMetrics* metrics, JobOptions options,
-                          std::vector<JobPrompt> prompts, GenerationParams params, http::Responder responder) {
-  auto job = std::make_shared<GenerationJob>(model, metrics, std::move(options), params.n);
+void GenerationJob::start(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics,
+                          JobOptions options, std::vector<JobPrompt> prompts, GenerationParams params,
+                          http::Responder responder) {
+  auto job = std::make_shared<GenerationJob>(model, std::move(owner), metrics, std::move(options), params.n);
   std::lock_guard<std::mutex> lk(job->mu_);  // outputs wait until the job is set up
   job->responder_ = std::move(responder);
   for (size_t p = 0; p < prompts.size(); ++p) {

@@ -46,11 +46,12 @@ class GenerationJob : public std::enable_shared_from_this<GenerationJob> {
  public:
   // Submits every prompt to the model's engine and answers through `responder`: at once with an
   // error (429 when the queue is full), or as outputs arrive. `model` and `metrics` must outlive
-  // the job (they live as long as the server).
-  static void start(ServedModel& model, ModelMetrics* metrics, JobOptions options,
+  // the job: the model lives as long as the server, the metrics as long as `owner`.
+  static void start(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics, JobOptions options,
                     std::vector<JobPrompt> prompts, GenerationParams params, http::Responder responder);
 
-  GenerationJob(ServedModel& model, ModelMetrics* metrics, JobOptions options, int32_t n);
+  GenerationJob(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics,
+                JobOptions options, int32_t n);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -90,6 +91,7 @@ class GenerationJob : public std::enable_shared_from_this<GenerationJob> {
   std::string json_response() const;
 
   ServedModel& model_;
+  std::shared_ptr<ServingMetrics> metrics_owner_;  // keeps *metrics_ alive
   ModelMetrics* metrics_;
   JobOptions options_;
   int32_t n_;

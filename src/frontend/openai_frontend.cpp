@@ -55,7 +55,7 @@ OpenAiFrontend::OpenAiFrontend(std::vector<ServedModel*> models, FrontendOptions
         o.error_body = transport_error;
         return o;
       }()) {
-  for (ServedModel* m : models_) model_metrics_.push_back(metrics_.add_model(m->name, *m->engine));
+  for (ServedModel* m : models_) model_metrics_.push_back(metrics_->add_model(m->name, *m->engine));
   server_.route("POST", "/v1/chat/completions", [this](http::Request q, http::Responder r) { handle_chat(std::move(q), std::move(r)); });
   server_.route("POST", "/v1/completions", [this](http::Request q, http::Responder r) { handle_completions(std::move(q), std::move(r)); });
   server_.route("GET", "/v1/models", [this](http::Request q, http::Responder r) { handle_models(std::move(q), std::move(r)); });
@@ -102,7 +102,7 @@ void OpenAiFrontend::handle_chat(http::Request request, http::Responder responde
   std::vector<JobPrompt> prompts(1);
   prompts[0].tokens = std::move(*tokens);
   const size_t index = size_t(std::find(models_.begin(), models_.end(), model) - models_.begin());
-  GenerationJob::start(*model, model_metrics_[index], std::move(o), std::move(prompts), std::move(*params),
+  GenerationJob::start(*model, metrics_, model_metrics_[index], std::move(o), std::move(prompts), std::move(*params),
                        std::move(responder));
 }
 
@@ -150,7 +150,7 @@ void OpenAiFrontend::handle_completions(http::Request request, http::Responder r
   o.logprobs = req->logprobs.has_value();
   o.echo = req->echo;
   const size_t index = size_t(std::find(models_.begin(), models_.end(), model) - models_.begin());
-  GenerationJob::start(*model, model_metrics_[index], std::move(o), std::move(prompts), std::move(*params),
+  GenerationJob::start(*model, metrics_, model_metrics_[index], std::move(o), std::move(prompts), std::move(*params),
                        std::move(responder));
 }
 
@@ -202,7 +202,7 @@ void OpenAiFrontend::handle_detokenize(http::Request request, http::Responder re
 }
 
 void OpenAiFrontend::handle_metrics(http::Request, http::Responder responder) {
-  responder.respond({200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()});
+  responder.respond({200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render()});
 }
 
 }  // namespace turbine

@@ -41,7 +41,7 @@ class OpenAiFrontend {
 
   std::vector<ServedModel*> models_;
   std::vector<ModelMetrics*> model_metrics_;  // parallel to models_
-  ServingMetrics metrics_;
+  std::shared_ptr<ServingMetrics> metrics_ = std::make_shared<ServingMetrics>();
   http::Server server_;
 };
 

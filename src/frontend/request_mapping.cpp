@@ -19,7 +19,7 @@ api::ApiResult<std::vector<int32_t>> chat_prompt_tokens(const ServedModel& model
   context["bos_token"] = tok.bos_id() >= 0 ? tok.token_bytes(tok.bos_id()) : "";
   context["eos_token"] = tok.eos_id() >= 0 ? tok.token_bytes(tok.eos_id()) : "";
   auto text = model.chat_template->render(context);
-  if (!text) return api::invalid_request("chat template: " + text.status().message(), "messages");
+  if (!text) return api::invalid_request(text.status().message(), "messages");
   std::string prompt = std::move(*text);
   if (options.continue_final_message) {
     // The model continues the last message: cut what the template wrote after its content.

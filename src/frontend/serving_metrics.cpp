@@ -56,7 +56,7 @@ ModelMetrics* ServingMetrics::add_model(const std::string& model, Engine& engine
   e.engine = &engine;
   e.metrics = m;
   telemetry::Histogram* step_time = m.step_time;
-  engine.set_step_observer([step_time](const StepInfo& s) { step_time->observe(s.seconds); });
+  engine.set_step_observer([self = shared_from_this(), step_time](const StepInfo& s) { step_time->observe(s.seconds); });
   return &e.metrics;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -23,7 +24,9 @@ struct ModelMetrics {
   telemetry::Counter* request_success;        // finished requests
 };
 
-class ServingMetrics {
+// Owned through a shared_ptr: engines (their step observers) and requests in flight keep it alive
+// past the frontend that made it.
+class ServingMetrics : public std::enable_shared_from_this<ServingMetrics> {
  public:
   ServingMetrics();
   // Registers `model` (its label set) and observes its engine's steps. Before serving.

@@ -100,6 +100,41 @@ bool is_test_name(const std::string& name) {
   return std::find_if(std::begin(kTests), std::end(kTests), [&](const char* t) { return name == t; }) != std::end(kTests);
 }
 
+// tojson(indent=, ensure_ascii=, sort_keys=, separators=), checked as the reference checks them.
+JsonOptions tojson_options(const Object& kwargs, size_t max_bytes) {
+  const Value* indent = kwargs.find("indent");
+  const Value* ensure_ascii = kwargs.find("ensure_ascii");
+  const Value* sort_keys = kwargs.find("sort_keys");
+  const Value* separators = kwargs.find("separators");
+  JsonOptions options;
+  options.max_bytes = max_bytes;
+  if (indent && !indent->is_null()) {
+    if (!indent->is(Kind::kInt)) throw JinjaError("If set, indent must be a number");
+    if (indent->number() < 0) throw JinjaError("Invalid count value: " + js::number_to_string(indent->number()));
+    if (indent->number() > 1e6) throw JinjaError("tojson indent too large");
+    options.indent = static_cast<int>(indent->number());
+  }
+  if (ensure_ascii) {
+    if (!ensure_ascii->is(Kind::kBool)) throw JinjaError("If set, ensure_ascii must be a boolean");
+    options.ensure_ascii = ensure_ascii->as_bool();
+  }
+  if (sort_keys) {
+    if (!sort_keys->is(Kind::kBool)) throw JinjaError("If set, sort_keys must be a boolean");
+    options.sort_keys = sort_keys->as_bool();
+  }
+  if (separators && !separators->is_null()) {
+    if (!separators->is_array()) throw JinjaError("If set, separators must be a tuple of two strings");
+    const Array& seps = separators->items();
+    if (seps.size() != 2 || !seps[0].is_string() || !seps[1].is_string()) {
+      throw JinjaError("separators must be a tuple of two strings");
+    }
+    options.has_separators = true;
+    options.item_separator = seps[0].str();
+    options.key_separator = seps[1].str();
+  }
+  return options;
+}
+
 }  // namespace
 
 Value Interpreter::apply_filter(const Value& operand, const Node& filter, Env& env) {
@@ -193,38 +228,8 @@ Value Interpreter::apply_call_filter(const Value& operand, const Call& filter, E
   const std::string& name = as<Identifier>(*filter.callee).name;
   const size_t max = limits_.max_string_bytes;
   if (name == "tojson") {
-    const auto kwargs = eval_args(filter.args, env).second;
-    const Value* indent = kwargs->find("indent");
-    const Value* ensure_ascii = kwargs->find("ensure_ascii");
-    const Value* sort_keys = kwargs->find("sort_keys");
-    const Value* separators = kwargs->find("separators");
-    JsonOptions options;
-    options.max_bytes = max;
-    if (indent && !indent->is_null()) {
-      if (!indent->is(Kind::kInt)) throw JinjaError("If set, indent must be a number");
-      if (indent->number() < 0) throw JinjaError("Invalid count value: " + js::number_to_string(indent->number()));
-      if (indent->number() > 1e6) throw JinjaError("tojson indent too large");
-      options.indent = static_cast<int>(indent->number());
-    }
-    if (ensure_ascii) {
-      if (!ensure_ascii->is(Kind::kBool)) throw JinjaError("If set, ensure_ascii must be a boolean");
-      options.ensure_ascii = ensure_ascii->as_bool();
-    }
-    if (sort_keys) {
-      if (!sort_keys->is(Kind::kBool)) throw JinjaError("If set, sort_keys must be a boolean");
-      options.sort_keys = sort_keys->as_bool();
-    }
-    if (separators && !separators->is_null()) {
-      if (!separators->is_array()) throw JinjaError("If set, separators must be a tuple of two strings");
-      const Array& seps = separators->items();
-      if (seps.size() != 2 || !seps[0].is_string() || !seps[1].is_string()) {
-        throw JinjaError("separators must be a tuple of two strings");
-      }
-      options.has_separators = true;
-      options.item_separator = seps[0].str();
-      options.key_separator = seps[1].str();
-    }
-    return make_string(to_json(operand, options));
+    const auto kwargs = eval_args(filter.args, env).second;  // positional arguments are ignored
+    return make_string(to_json(operand, tojson_options(*kwargs, max)));
   }
   if (name == "join") {
     if (!operand.is_string() && !operand.is_array()) {
@@ -268,29 +273,7 @@ Value Interpreter::apply_call_filter(const Value& operand, const Call& filter, E
     return operand;
   }
   if (operand.is_array()) return apply_array_call_filter(operand, name, filter, env);
-  if (operand.is_string()) {
-    if (name == "indent") {
-      auto [args, kwargs] = eval_args(filter.args, env);
-      auto pick = [&](size_t i, const char* key, Value fallback) {
-        const Value* kw = kwargs->find(key);
-        return i < args.size() ? args[i] : (kw ? *kw : std::move(fallback));
-      };
-      const Value width = pick(0, "width", Value::integer(4));
-      if (!width.is(Kind::kInt)) throw JinjaError("width must be a number");
-      if (width.number() < 0 || !std::isfinite(width.number())) throw JinjaError("Invalid count value: " + display(width));
-      const Value first = pick(1, "first", Value::boolean(false));
-      const Value blank = pick(2, "blank", Value::boolean(false));
-      check_length(static_cast<size_t>(std::min(width.number(), 1e18)));
-      return make_string(indent_lines(operand.str(), static_cast<size_t>(width.number()), raw_truthy(first),
-                                      raw_truthy(blank), max));
-    }
-    if (name == "replace") {
-      auto [args, kwargs] = eval_args(filter.args, env);
-      args.push_back(make_object(std::move(kwargs), Kind::kKwargs));
-      return call_string_method(operand.str(), "replace", args);
-    }
-    unknown_filter("StringValue", name);
-  }
+  if (operand.is_string()) return apply_string_call_filter(operand, name, filter, env);
   if (operand.is_object()) {
     const Value builtin = member_builtin(operand, name);
     if (builtin.is_function()) {
@@ -301,6 +284,30 @@ Value Interpreter::apply_call_filter(const Value& operand, const Call& filter, E
     unknown_filter("ObjectValue", name);
   }
   throw JinjaError("Cannot apply filter \"" + name + "\" to type: " + kind_of(operand));
+}
+
+Value Interpreter::apply_string_call_filter(const Value& operand, const std::string& name, const Call& filter, Env& env) {
+  if (name == "indent") {
+    auto [args, kwargs] = eval_args(filter.args, env);
+    auto pick = [&](size_t i, const char* key, Value fallback) {
+      const Value* kw = kwargs->find(key);
+      return i < args.size() ? args[i] : (kw ? *kw : std::move(fallback));
+    };
+    const Value width = pick(0, "width", Value::integer(4));
+    if (!width.is(Kind::kInt)) throw JinjaError("width must be a number");
+    if (width.number() < 0 || !std::isfinite(width.number())) throw JinjaError("Invalid count value: " + display(width));
+    const Value first = pick(1, "first", Value::boolean(false));
+    const Value blank = pick(2, "blank", Value::boolean(false));
+    check_length(static_cast<size_t>(std::min(width.number(), 1e18)));
+    return make_string(indent_lines(operand.str(), static_cast<size_t>(width.number()), raw_truthy(first),
+                                    raw_truthy(blank), limits_.max_string_bytes));
+  }
+  if (name == "replace") {
+    auto [args, kwargs] = eval_args(filter.args, env);
+    args.push_back(make_object(std::move(kwargs), Kind::kKwargs));
+    return call_string_method(operand.str(), "replace", args);
+  }
+  unknown_filter("StringValue", name);
 }
 
 Value Interpreter::apply_array_call_filter(const Value& operand, const std::string& name, const Call& filter, Env& env) {

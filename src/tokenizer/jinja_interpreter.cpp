@@ -65,13 +65,14 @@ bool Env::has_own(const std::string& name) const {
 
 class Interpreter::DepthGuard {
  public:
-  explicit DepthGuard(Interpreter& in) : in_(in) {
-    if (++in_.depth_ > in_.limits_.max_depth) {
+  explicit DepthGuard(Interpreter& in) : in_(in) { ++in_.depth_; }
+  ~DepthGuard() { --in_.depth_; }
+  void check() const {
+    if (in_.depth_ > in_.limits_.max_depth) {
       throw JinjaError("template nests or recurses more than " + std::to_string(in_.limits_.max_depth) + " levels deep");
     }
     in_.tick();
   }
-  ~DepthGuard() { --in_.depth_; }
 
  private:
   Interpreter& in_;
@@ -143,6 +144,7 @@ std::string Interpreter::run(const Program& program, Env& globals) {
 Value Interpreter::eval(const Node& node, Env& env) {
   try {
     DepthGuard guard(*this);
+    guard.check();
     return eval_node(node, env);
   } catch (JinjaError& e) {
     if (e.offset() == JinjaError::kNoOffset) e.set_offset(node.offset);
@@ -153,13 +155,25 @@ Value Interpreter::eval(const Node& node, Env& env) {
 std::string Interpreter::eval_block(const NodeList& nodes, Env& env) {
   std::string out;
   for (const auto& node : nodes) {
+    if (node->kind == NodeKind::kStringLiteral) {  // template text: no need for a Value
+      tick();
+      out += as<StringLiteral>(*node).value;
+      charge(as<StringLiteral>(*node).value.size());
+      check_length(out.size());
+      continue;
+    }
     const Value v = eval(*node, env);
     if (v.is_null() || v.is_undefined()) continue;
     const size_t before = out.size();
-    if (v.is_string()) out += v.str();
-    else out += display(v, limits_.max_string_bytes);
-    charge(out.size() - before);
-    check_length(out.size());
+    try {
+      if (v.is_string()) out += v.str();
+      else out += display(v, limits_.max_string_bytes);
+      charge(out.size() - before);
+      check_length(out.size());
+    } catch (JinjaError& e) {
+      if (e.offset() == JinjaError::kNoOffset) e.set_offset(node->offset);
+      throw;
+    }
   }
   return out;
 }

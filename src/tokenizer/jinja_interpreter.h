@@ -1,7 +1,8 @@
 // Evaluates a parsed chat template the way @huggingface/jinja's Interpreter does: scopes,
-// loops, macros and calls, filters, tests and builtins. One Interpreter per render; it owns
-// every scope and namespace the render creates, and limits its work, depth and memory so a
-// hostile template fails with an error instead of hanging or exhausting the process.
+// loops, macros and calls, filters, tests and builtins. One Interpreter per render, used by the
+// one thread doing that render; it owns every scope and namespace the render creates, and
+// limits its work, depth and memory so a hostile template fails with an error instead of
+// hanging or exhausting the process.
 // Why exceptions inside: the reference's semantics are defined by them (an iteration's output
 // is dropped when `break` unwinds it, a raise anywhere aborts the render); render() in
 // chat_template.cpp turns every one into a Status.
@@ -79,7 +80,6 @@ class Interpreter {
   void tick();                            // one step of work; throws past the step limit
 
  private:
-  friend class FilterApplier;
   class DepthGuard;
 
   Env& new_env(Env* parent);
@@ -115,6 +115,7 @@ class Interpreter {
   Value apply_filter(const Value& operand, const Node& filter, Env& env);
   Value apply_plain_filter(const Value& operand, const std::string& name);
   Value apply_call_filter(const Value& operand, const Call& filter, Env& env);
+  Value apply_string_call_filter(const Value& operand, const std::string& name, const Call& filter, Env& env);
   Value apply_array_call_filter(const Value& operand, const std::string& name, const Call& filter, Env& env);
   bool run_test(const std::string& name, const Value& operand, const Value* arg);
 

@@ -5,9 +5,11 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "tokenizer/jinja_lexer.h"
+#include "tokenizer/jinja_macro_scan.h"
 #include "tokenizer/jinja_value.h"
 
 namespace turbine::jinja {
@@ -73,143 +75,6 @@ std::string describe(const Token& t) {
   }
 }
 
-// Which of `varargs` and `kwargs` a macro body reads: findAccessedSpecialMacroArguments() of
-// the reference, which walks the body in order and ignores names already assigned.
-class SpecialArgScan {
- public:
-  void declare_param(const Node& param) {
-    declare(param.kind == NodeKind::kIdentifier ? as<Identifier>(param).name : as<KeywordArgument>(param).key);
-  }
-  void visit_defaults(const NodeList& params) {
-    for (const auto& p : params) {
-      if (p->kind == NodeKind::kKeywordArgument) visit(as<KeywordArgument>(*p).value.get());
-    }
-  }
-  void visit_list(const NodeList& nodes) {
-    for (const auto& n : nodes) visit(n.get());
-  }
-  void visit(const Node* n);
-  bool accessed(const std::string& name) const { return accessed_.count(name) > 0; }
-
- private:
-  static bool special(const std::string& name) { return name == "kwargs" || name == "varargs"; }
-  void declare(const std::string& name) {
-    if (special(name)) declared_.insert(name);
-  }
-  void declare_target(const Node& target) {
-    if (target.kind == NodeKind::kIdentifier) declare(as<Identifier>(target).name);
-    if (target.kind == NodeKind::kTupleLiteral) {
-      for (const auto& item : as<ListLiteral>(target).items) declare_target(*item);
-    }
-  }
-  void visit_filter(const Node& filter) {
-    if (filter.kind == NodeKind::kCall) visit_list(as<Call>(filter).args);
-  }
-
-  std::set<std::string> declared_, accessed_;
-};
-
-void SpecialArgScan::visit(const Node* n) {
-  if (n == nullptr) return;
-  switch (n->kind) {
-    case NodeKind::kFor: {
-      const auto& f = as<For>(*n);
-      declare_target(*f.loopvar);
-      if (f.iterable->kind == NodeKind::kSelect) {
-        visit(as<Select>(*f.iterable).lhs.get());
-        visit_list(f.body);
-        visit_list(f.default_block);
-        visit(as<Select>(*f.iterable).test.get());
-      } else {
-        visit(f.iterable.get());
-        visit_list(f.body);
-        visit_list(f.default_block);
-      }
-      return;
-    }
-    case NodeKind::kSet: {
-      const auto& s = as<Set>(*n);
-      declare_target(*s.assignee);
-      visit(s.value.get());
-      visit_list(s.body);
-      return;
-    }
-    case NodeKind::kMacro: {
-      const auto& m = as<Macro>(*n);
-      for (const auto& a : m.args) declare_param(*a);
-      visit_defaults(m.args);
-      visit_list(m.body);
-      return;
-    }
-    case NodeKind::kCallStatement: {
-      const auto& c = as<CallStatement>(*n);
-      visit(c.call.get());
-      for (const auto& a : c.caller_args) declare_param(*a);
-      visit_defaults(c.caller_args);
-      visit_list(c.body);
-      return;
-    }
-    case NodeKind::kFilterStatement:
-      visit_list(as<FilterStatement>(*n).body);
-      visit_filter(*as<FilterStatement>(*n).filter);
-      return;
-    case NodeKind::kIdentifier: {
-      const std::string& name = as<Identifier>(*n).name;
-      if (special(name) && !declared_.count(name)) accessed_.insert(name);
-      return;
-    }
-    case NodeKind::kMember:
-      visit(as<Member>(*n).object.get());
-      if (as<Member>(*n).computed) visit(as<Member>(*n).property.get());
-      return;
-    case NodeKind::kFilter:
-      visit(as<Filter>(*n).operand.get());
-      visit_filter(*as<Filter>(*n).filter);
-      return;
-    case NodeKind::kTest: visit(as<Test>(*n).operand.get()); return;
-    case NodeKind::kSelect:
-      visit(as<Select>(*n).test.get());
-      visit(as<Select>(*n).lhs.get());
-      return;
-    case NodeKind::kKeywordArgument: visit(as<KeywordArgument>(*n).value.get()); return;
-    case NodeKind::kIf:
-      visit(as<If>(*n).test.get());
-      visit_list(as<If>(*n).body);
-      visit_list(as<If>(*n).alternate);
-      return;
-    case NodeKind::kArrayLiteral:
-    case NodeKind::kTupleLiteral: visit_list(as<ListLiteral>(*n).items); return;
-    case NodeKind::kObjectLiteral:
-      for (const auto& [k, v] : as<ObjectLiteral>(*n).entries) {
-        visit(k.get());
-        visit(v.get());
-      }
-      return;
-    case NodeKind::kCall:
-      visit(as<Call>(*n).callee.get());
-      visit_list(as<Call>(*n).args);
-      return;
-    case NodeKind::kUnary: visit(as<Unary>(*n).arg.get()); return;
-    case NodeKind::kBinary:
-      visit(as<Binary>(*n).left.get());
-      visit(as<Binary>(*n).right.get());
-      return;
-    case NodeKind::kTernary:
-      visit(as<Ternary>(*n).condition.get());
-      visit(as<Ternary>(*n).true_expr.get());
-      visit(as<Ternary>(*n).false_expr.get());
-      return;
-    case NodeKind::kSlice:
-      visit(as<Slice>(*n).start.get());
-      visit(as<Slice>(*n).stop.get());
-      visit(as<Slice>(*n).step.get());
-      return;
-    case NodeKind::kSpread:
-    case NodeKind::kKeywordSpread: visit(as<Spread>(*n).arg.get()); return;
-    default: return;  // literals, comments, break, continue
-  }
-}
-
 enum class ArgsMode { kCall, kParameters };
 
 class Parser {
@@ -233,6 +98,23 @@ class Parser {
 
    private:
     Parser& p_;
+  };
+
+  // A left-associative chain (a + b + c, x.y.z, v | f | g) nests one node deeper per link
+  // although it is parsed in a loop; each link counts as depth until the chain is done, so the
+  // tree stays shallow enough to evaluate and destroy recursively.
+  class ChainGuard {
+   public:
+    explicit ChainGuard(Parser& p) : p_(p) {}
+    ~ChainGuard() { p_.depth_ -= links_; }
+    void link() {
+      ++links_;
+      if (++p_.depth_ > kMaxParseDepth) p_.fail("template nests too deeply", p_.peek());
+    }
+
+   private:
+    Parser& p_;
+    int links_ = 0;
   };
 
   const Token& peek(size_t ahead = 0) const { return tokens_[std::min(cur_ + ahead, tokens_.size() - 1)]; }
@@ -397,11 +279,9 @@ NodePtr Parser::parse_macro(size_t off) {
   node->args = parse_args(ArgsMode::kParameters);
   expect(TokenType::kCloseStatement, "'%}'");
   node->body = parse_until({"endmacro"});
-  SpecialArgScan scan;
-  for (const auto& a : node->args) scan.declare_param(*a);
-  scan.visit_list(node->body);
-  node->uses_varargs = scan.accessed("varargs");
-  node->uses_kwargs = scan.accessed("kwargs");
+  const SpecialArgs special = find_special_args(node->args, node->body);
+  node->uses_varargs = special.varargs;
+  node->uses_kwargs = special.kwargs;
   return node;
 }
 
@@ -437,11 +317,9 @@ NodePtr Parser::parse_call_statement(size_t off) {
   expect(TokenType::kCloseStatement, "'%}'");
   node->body = parse_until({"endcall"});
   expect_end_tag("endcall");
-  SpecialArgScan scan;
-  for (const auto& a : node->caller_args) scan.declare_param(*a);
-  scan.visit_list(node->body);
-  node->uses_varargs = scan.accessed("varargs");
-  node->uses_kwargs = scan.accessed("kwargs");
+  const SpecialArgs special = find_special_args(node->caller_args, node->body);
+  node->uses_varargs = special.varargs;
+  node->uses_kwargs = special.kwargs;
   return node;
 }
 
@@ -490,7 +368,9 @@ NodePtr Parser::parse_if_expression() {
 
 NodePtr Parser::parse_logical_or() {
   NodePtr left = parse_logical_and();
+  ChainGuard chain(*this);
   while (is_identifier("or")) {
+    chain.link();
     const size_t off = next().offset;
     left = std::make_unique<Binary>(off, BinaryOp::kOr, std::move(left), parse_logical_and());
   }
@@ -499,7 +379,9 @@ NodePtr Parser::parse_logical_or() {
 
 NodePtr Parser::parse_logical_and() {
   NodePtr left = parse_logical_not();
+  ChainGuard chain(*this);
   while (is_identifier("and")) {
+    chain.link();
     const size_t off = next().offset;
     left = std::make_unique<Binary>(off, BinaryOp::kAnd, std::move(left), parse_logical_not());
   }
@@ -518,6 +400,7 @@ NodePtr Parser::parse_logical_not() {
 
 NodePtr Parser::parse_comparison() {
   NodePtr left = parse_additive();
+  ChainGuard chain(*this);
   while (true) {
     BinaryOp op;
     const size_t off = peek().offset;
@@ -532,6 +415,7 @@ NodePtr Parser::parse_comparison() {
     } else {
       break;
     }
+    chain.link();
     left = std::make_unique<Binary>(off, op, std::move(left), parse_additive());
   }
   return left;
@@ -539,7 +423,9 @@ NodePtr Parser::parse_comparison() {
 
 NodePtr Parser::parse_additive() {
   NodePtr left = parse_multiplicative();
+  ChainGuard chain(*this);
   while (is(TokenType::kAdditiveOperator)) {
+    chain.link();
     const Token& op = next();
     left = std::make_unique<Binary>(op.offset, binary_op_from(op.value), std::move(left), parse_multiplicative());
   }
@@ -548,7 +434,9 @@ NodePtr Parser::parse_additive() {
 
 NodePtr Parser::parse_multiplicative() {
   NodePtr left = parse_power();
+  ChainGuard chain(*this);
   while (is(TokenType::kMultiplicativeOperator)) {
+    chain.link();
     const Token& op = next();
     left = std::make_unique<Binary>(op.offset, binary_op_from(op.value), std::move(left), parse_power());
   }
@@ -557,7 +445,9 @@ NodePtr Parser::parse_multiplicative() {
 
 NodePtr Parser::parse_power() {
   NodePtr left = parse_test();
+  ChainGuard chain(*this);
   while (is(TokenType::kExponentiationOperator)) {
+    chain.link();
     const Token& op = next();
     left = std::make_unique<Binary>(op.offset, BinaryOp::kPow, std::move(left), parse_test());
   }
@@ -566,7 +456,9 @@ NodePtr Parser::parse_power() {
 
 NodePtr Parser::parse_test() {
   NodePtr operand = parse_filter();
+  ChainGuard chain(*this);
   while (is_identifier("is")) {
+    chain.link();
     auto node = std::make_unique<Test>(next().offset);
     node->negate = is_identifier("not");
     if (node->negate) next();
@@ -582,7 +474,9 @@ NodePtr Parser::parse_test() {
 
 NodePtr Parser::parse_filter() {
   NodePtr operand = parse_unary_sign();
+  ChainGuard chain(*this);
   while (is(TokenType::kPipe)) {
+    chain.link();
     next();
     const Token& name_token = peek();
     NodePtr filter = parse_primary();
@@ -709,7 +603,9 @@ NodePtr Parser::parse_member_arguments() {
 }
 
 NodePtr Parser::parse_member_expression(NodePtr object) {
+  ChainGuard chain(*this);
   while (is(TokenType::kDot) || is(TokenType::kOpenSquareBracket)) {
+    chain.link();
     const Token& op = next();
     auto member = std::make_unique<Member>(op.offset);
     member->computed = op.type == TokenType::kOpenSquareBracket;

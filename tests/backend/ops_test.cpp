@@ -1,5 +1,6 @@
 // The row-wise and element-wise ops of the CPU backend, per ISA, against scalar references:
-// get_rows, rms_norm, rope (both pairings), silu_mul, add, add_bias, store_kv.
+// get_rows, rms_norm, rope (both pairings), silu_mul, add, add_bias, store_kv (f32 / f16 /
+// bf16 / q8_0).
 #include <algorithm>
 #include <cmath>
 
@@ -169,6 +170,49 @@ TEST_P(OpsTest, StoreKvConvertsIntoSlots) {
     // Slots not written keep their bytes.
     ASSERT_EQ(kc[size_t(1 * row) * elem], 0xAB);
   }
+}
+
+// q8_0 rows: per 32-element block, d = f16(absmax / 127) and every element within
+// (0.5 + 128 / 2048) d of q * d (half a quant step, plus d's f16 rounding, 2^-11 relative,
+// times |q| <= 127), the block's absmax element at +-127; bytes identical to the generic
+// kernel's (the ISAs must agree exactly); other slots untouched.
+TEST_P(OpsTest, StoreKvQuantizesQ8_0IntoSlots) {
+  TB_BACKEND_OR_SKIP(backend, GetParam(), 2);
+  TB_BACKEND_OR_SKIP(reference, "generic", 1);
+  const int64_t kv_heads = 2, hd = 64, row = kv_heads * hd, num_slots = 40;
+  const int64_t slot_bytes = row_bytes(DType::kQ8_0, row);
+  std::vector<uint8_t> kc(size_t(num_slots * slot_bytes), 0xAB), vc = kc, ref_kc = kc, ref_vc = kc;
+  const std::vector<int32_t> slots = {17, 3, 39, 0, 8};
+  const int64_t n = int64_t(slots.size());
+  std::vector<float> k = gaussian(n * row, 1, 100.0f), v = gaussian(n * row, 2);
+  std::fill(v.begin() + 32, v.begin() + 64, 0.0f);  // an all-zero block: d = 0, quants 0
+  backend->store_kv({kc.data(), vc.data(), DType::kQ8_0, 8, kv_heads, hd}, k.data(), v.data(),
+                    slots.data(), n);
+  reference->store_kv({ref_kc.data(), ref_vc.data(), DType::kQ8_0, 8, kv_heads, hd}, k.data(),
+                      v.data(), slots.data(), n);
+  ASSERT_EQ(kc, ref_kc);
+  ASSERT_EQ(vc, ref_vc);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int which = 0; which < 2; ++which) {
+      const float* src = (which ? v : k).data() + i * row;
+      const auto* blocks =
+          reinterpret_cast<const BlockQ8_0*>((which ? vc : kc).data() + slots[i] * slot_bytes);
+      for (int64_t b = 0; b < row / kQK; ++b) {
+        float amax = 0.0f;
+        for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(src[b * kQK + j]));
+        ASSERT_EQ(blocks[b].d, f32_to_f16(amax / 127.0f)) << "slot " << slots[i] << " block " << b;
+        const float d = f16_to_f32(blocks[b].d);
+        int max_q = 0;
+        for (int j = 0; j < kQK; ++j) {
+          const int q = blocks[b].qs[j];
+          max_q = std::max(max_q, std::abs(q));
+          ASSERT_NEAR(float(q) * d, src[b * kQK + j], d * (0.5f + 128.0f / 2048));
+        }
+        ASSERT_EQ(max_q, amax > 0.0f ? 127 : 0);
+      }
+    }
+  }
+  ASSERT_EQ(kc[size_t(1 * slot_bytes)], 0xAB);  // slot 1 was not written
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(kIsas),

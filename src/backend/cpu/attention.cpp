@@ -27,8 +27,8 @@ int64_t rows_per_item(int64_t total_rows, int64_t num_kv_heads, int num_threads)
 void CpuBackend::attention(const float* q, const KvLayerView& kv, const AttentionBatch& batch,
                            int64_t num_heads, float scale, float* out) {
   TB_CHECK(q != nullptr && out != nullptr && kv.k != nullptr && kv.v != nullptr);
-  TB_CHECK(kv.dtype == DType::kF32 || kv.dtype == DType::kF16 || kv.dtype == DType::kBF16,
-           "attention: cache elements must be f32, f16 or bf16");
+  TB_CHECK(is_kv_dtype(kv.dtype, kv.head_dim),
+           "attention: cache elements must be f32, f16, bf16, or q8_0 with head_dim % 32 == 0");
   TB_CHECK(kv.num_kv_heads > 0 && num_heads % kv.num_kv_heads == 0,
            "attention: num_heads must be a multiple of num_kv_heads");
   TB_CHECK(kv.head_dim > 0 && kv.block_size > 0 && batch.num_seqs >= 0);
@@ -41,6 +41,8 @@ void CpuBackend::attention(const float* q, const KvLayerView& kv, const Attentio
   args.k_cache = static_cast<const uint8_t*>(kv.k);
   args.v_cache = static_cast<const uint8_t*>(kv.v);
   args.kv_dtype = kv.dtype;
+  args.slot_bytes = row_bytes(kv.dtype, kv.num_kv_heads * kv.head_dim);
+  args.head_bytes = row_bytes(kv.dtype, kv.head_dim);
   args.block_size = kv.block_size;
   args.num_heads = num_heads;
   args.num_kv_heads = kv.num_kv_heads;

@@ -1,9 +1,9 @@
 // AVX2 paged attention: the generic kernel's algorithm (online softmax over tiles of cached
-// tokens, one KV head's query group per item) with the tile widened to f32 by F16C / shifts,
-// scores computed eight tokens at a time (eight dot products reduced together by hsum8),
-// vector exp, and P.V accumulated 64 output floats at a time in registers. Unlike the generic
-// kernel's, a tile here may span KV blocks (its rows are gathered, so longer tiles only
-// amortise the per-tile softmax work).
+// tokens, one KV head's query group per item) with the tile widened to f32 by F16C / shifts
+// (q8_0: sign-extended int8 times the block's scale), scores computed eight tokens at a time
+// (eight dot products reduced together by hsum8), vector exp, and P.V accumulated 64 output
+// floats at a time in registers. Unlike the generic kernel's, a tile here may span KV blocks
+// (its rows are gathered, so longer tiles only amortise the per-tile softmax work).
 #include <math.h>
 
 #include <cstring>
@@ -17,9 +17,25 @@ namespace {
 
 constexpr int64_t kTile = kAttentionTileTokens;
 
+// n / 32 q8_0 blocks -> n floats (int8 * the block's f16 scale), 8 at a time.
+inline void widen_q8_0(const BlockQ8_0* b, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n / kQK; ++i, dst += kQK) {
+    const __m256 d = f16_broadcast(b[i].d);
+    for (int j = 0; j < kQK; j += 8) {
+      const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b[i].qs + j));
+      _mm256_store_ps(dst + j, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d));
+    }
+  }
+}
+
+// One head's cache row of n elements -> n floats; n % 8 == 0 (q8_0: n % 32 == 0).
 inline void widen_row(DType t, const uint8_t* src, int64_t n, float* dst) {
   if (t == DType::kF32) {
     std::memcpy(dst, src, size_t(n) * 4);
+    return;
+  }
+  if (t == DType::kQ8_0) {
+    widen_q8_0(reinterpret_cast<const BlockQ8_0*>(src), n, dst);
     return;
   }
   const auto* h = reinterpret_cast<const uint16_t*>(src);
@@ -79,7 +95,7 @@ inline void accumulate_pv(float* o, float alpha, const float* p, const float* v_
 
 // One item's view of the scratch and the sequence (see kernel_args.h for the scratch layout).
 struct ItemState {
-  int64_t hd, group, nq, elem, slot_bytes, head_offset, first_pos, last_pos;
+  int64_t hd, group, nq, head_offset, first_pos, last_pos;
   float *k_tile, *v_tile, *q_scaled, *acc, *run_max, *run_sum;
 };
 
@@ -89,9 +105,7 @@ ItemState begin_item(const AttentionArgs& a, const AttentionItem& item, float* s
   st.group = a.num_heads / a.num_kv_heads;
   const int64_t rows = item.q_end - item.q_begin;
   st.nq = rows * st.group;
-  st.elem = a.kv_dtype == DType::kF32 ? 4 : 2;
-  st.slot_bytes = a.num_kv_heads * st.hd * st.elem;
-  st.head_offset = item.kv_head * st.hd * st.elem;
+  st.head_offset = item.kv_head * a.head_bytes;
   st.k_tile = scratch;
   st.v_tile = st.k_tile + kTile * st.hd;
   st.q_scaled = st.v_tile + kTile * st.hd;
@@ -157,16 +171,18 @@ void run_item(const AttentionArgs& a, const AttentionItem& item, float* scratch)
     int64_t block = t0 / a.block_size, in_block = t0 % a.block_size;
     for (int64_t t = t0; t < t1; ++t) {
       off[t - t0] =
-          (int64_t(table[block]) * a.block_size + in_block) * st.slot_bytes + st.head_offset;
+          (int64_t(table[block]) * a.block_size + in_block) * a.slot_bytes + st.head_offset;
       if (++in_block == a.block_size) in_block = 0, ++block;
     }
   };
   // One KV head's rows are a slot apart and blocks are scattered, which the hardware
   // prefetchers do not follow: while widening token i of a tile, fetch token i of the next.
+  // Every 64-byte line of [off, off + head_bytes) (a q8_0 row need not start on a line; the
+  // caches themselves are 64-byte aligned).
   auto prefetch_row = [&](int64_t off) {
-    for (int64_t line = 0; line < hd * st.elem; line += 64) {
-      _mm_prefetch(reinterpret_cast<const char*>(a.k_cache + off + line), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(a.v_cache + off + line), _MM_HINT_T0);
+    for (int64_t line = off & ~int64_t(63); line < off + a.head_bytes; line += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(a.k_cache + line), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(a.v_cache + line), _MM_HINT_T0);
     }
   };
   int64_t offsets[2][kTile];

@@ -1,36 +1,21 @@
 // Portable paged attention: per work item, an online-softmax (flash-style) pass over the
-// sequence's cached tokens, tile by tile, for all query rows and heads of one KV head.
+// sequence's cached tokens, tile by tile, for all query rows and heads of one KV head. Cache
+// rows are widened to f32 tiles by dequantize_row (q8_0: int8 * the block's f16 scale).
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "backend/cpu/kernels_generic.h"
-#include "base/half.h"
 
 namespace turbine::cpu::generic {
 namespace {
-
-void widen(DType t, const uint8_t* src, int64_t n, float* dst) {
-  if (t == DType::kF32) {
-    std::memcpy(dst, src, size_t(n) * 4);
-  } else if (t == DType::kF16) {
-    const auto* h = reinterpret_cast<const uint16_t*>(src);
-    for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(h[i]);
-  } else {
-    const auto* h = reinterpret_cast<const uint16_t*>(src);
-    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(h[i]);
-  }
-}
 
 void run_item(const AttentionArgs& a, const AttentionItem& item, float* scratch) {
   const int64_t hd = a.head_dim;
   const int64_t group = a.num_heads / a.num_kv_heads;
   const int64_t rows = item.q_end - item.q_begin;
   const int64_t nq = rows * group;
-  const int64_t elem = a.kv_dtype == DType::kF32 ? 4 : 2;
-  const int64_t slot_bytes = a.num_kv_heads * hd * elem;
-  const int64_t head_offset = item.kv_head * hd * elem;
+  const int64_t head_offset = item.kv_head * a.head_bytes;
 
   float* k_tile = scratch;
   float* v_tile = k_tile + kAttentionTileTokens * hd;
@@ -60,9 +45,9 @@ void run_item(const AttentionArgs& a, const AttentionItem& item, float* scratch)
     t1 = std::min({t0 + kAttentionTileTokens, (block + 1) * a.block_size, last_pos + 1});
     const int64_t base_slot = int64_t(table[block]) * a.block_size - block * a.block_size;
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t off = (base_slot + t) * slot_bytes + head_offset;
-      widen(a.kv_dtype, a.k_cache + off, hd, k_tile + (t - t0) * hd);
-      widen(a.kv_dtype, a.v_cache + off, hd, v_tile + (t - t0) * hd);
+      const int64_t off = (base_slot + t) * a.slot_bytes + head_offset;
+      dequantize_row(a.kv_dtype, a.k_cache + off, hd, k_tile + (t - t0) * hd);
+      dequantize_row(a.kv_dtype, a.v_cache + off, hd, v_tile + (t - t0) * hd);
     }
     for (int64_t qi = 0; qi < nq; ++qi) {
       const int64_t pos = first_pos + qi / group;

@@ -113,17 +113,17 @@ void CpuBackend::store_kv(const KvLayerView& kv, const float* k, const float* v,
                           const int32_t* slots, int64_t n) {
   TB_CHECK(kv.k != nullptr && kv.v != nullptr && k != nullptr && v != nullptr && slots != nullptr &&
            n >= 0);
-  TB_CHECK(kv.dtype == DType::kF32 || kv.dtype == DType::kF16 || kv.dtype == DType::kBF16,
-           "store_kv: cache elements must be f32, f16 or bf16");
+  TB_CHECK(is_kv_dtype(kv.dtype, kv.head_dim),
+           "store_kv: cache elements must be f32, f16, bf16, or q8_0 with head_dim % 32 == 0");
   const int64_t row = kv.num_kv_heads * kv.head_dim;
-  const int64_t row_bytes = row * (kv.dtype == DType::kF32 ? 4 : 2);
+  const int64_t slot_bytes = row_bytes(kv.dtype, row);
   auto* kd = static_cast<uint8_t*>(kv.k);
   auto* vd = static_cast<uint8_t*>(kv.v);
   maybe_parallel(n, 1, n * row * 2, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       TB_CHECK(slots[i] >= 0, "store_kv: negative slot");
-      kernels_.convert_row(kv.dtype, k + i * row, row, kd + slots[i] * row_bytes);
-      kernels_.convert_row(kv.dtype, v + i * row, row, vd + slots[i] * row_bytes);
+      kernels_.convert_row(kv.dtype, k + i * row, row, kd + slots[i] * slot_bytes);
+      kernels_.convert_row(kv.dtype, v + i * row, row, vd + slots[i] * slot_bytes);
     }
   });
 }

@@ -38,7 +38,8 @@ struct CpuKernels {
                             int16_t* bsums) = nullptr;
   // One row of k elements of type t -> f32 (get_rows).
   void (*dequantize_row)(DType t, const void* src, int64_t k, float* y) = nullptr;
-  // n f32 -> f32, f16 or bf16 (store_kv), round to nearest even.
+  // n f32 -> row_bytes(t, n) bytes of f32, f16, bf16 or q8_0 (store_kv), rounded as
+  // Backend::store_kv says; q8_0 needs n % 32 == 0.
   void (*convert_row)(DType t, const float* x, int64_t n, void* dst) = nullptr;
 
   // rows of `dim`: y = x / rms(x) * w; y may equal x.

@@ -47,13 +47,16 @@ enum class ActFormat { kF32, kBF16, kQ8_0, kQ8_K };
 
 // Paged attention over one layer (see AttentionBatch in backend.h for the meaning of the
 // sequence fields). q and out are [num_tokens, num_heads, head_dim]; cache slot s of K holds
-// [num_kv_heads, head_dim] elements of kv_dtype at k_cache + s * num_kv_heads * head_dim * size.
+// [num_kv_heads, head_dim] elements of kv_dtype (f32, f16, bf16 or q8_0) at
+// k_cache + s * slot_bytes, head h's row at h * head_bytes within it.
 struct AttentionArgs {
   const float* q = nullptr;
   float* out = nullptr;
   const uint8_t* k_cache = nullptr;
   const uint8_t* v_cache = nullptr;
   DType kv_dtype = DType::kF16;
+  int64_t slot_bytes = 0;  // row_bytes(kv_dtype, num_kv_heads * head_dim)
+  int64_t head_bytes = 0;  // row_bytes(kv_dtype, head_dim)
   int64_t block_size = 0;
   int64_t num_heads = 0;
   int64_t num_kv_heads = 0;

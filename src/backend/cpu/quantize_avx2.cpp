@@ -1,4 +1,5 @@
-// AVX2 activation quantization (q8_0 / q8_k) and f32 -> f16 / bf16 row conversion (store_kv).
+// AVX2 activation quantization (q8_0 / q8_k) and f32 -> f16 / bf16 / q8_0 row conversion
+// (store_kv).
 // Produces exactly the generic kernels' quants: the same float ops, round to nearest even.
 #include <cstring>
 
@@ -67,6 +68,15 @@ void quantize_row_q8_k(const float* x, int64_t k, int8_t* qs, float* d, int16_t*
 void convert_row(DType t, const float* x, int64_t n, void* dst) {
   if (t == DType::kF32) {
     std::memcpy(dst, x, size_t(n) * 4);
+    return;
+  }
+  if (t == DType::kQ8_0) {  // the quants of quantize_row_q8_0, with the scale as f16
+    auto* b = static_cast<BlockQ8_0*>(dst);
+    for (int64_t i = 0; i < n / 32; ++i, x += 32) {
+      float id;
+      b[i].d = _cvtss_sh(scale_for(abs_max(x, 32), &id), _MM_FROUND_TO_NEAREST_INT);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(b[i].qs), quantize32(x, _mm256_set1_ps(id)));
+    }
     return;
   }
   auto* h = static_cast<uint16_t*>(dst);

@@ -1,5 +1,5 @@
-// Portable activation quantization (q8_0 / q8_k), weight dequantization (get_rows) and f32 ->
-// cache element conversion (store_kv).
+// Portable activation quantization (q8_0 / q8_k), weight dequantization (get_rows, attention's
+// cache reads) and f32 -> cache element conversion (store_kv).
 #include <cmath>
 #include <cstring>
 
@@ -135,10 +135,16 @@ void convert_row(DType t, const float* x, int64_t n, void* dst) {
       for (int64_t i = 0; i < n; ++i) h[i] = f32_to_bf16(x[i]);
       return;
     }
+    case DType::kQ8_0: {
+      auto* b = static_cast<BlockQ8_0*>(dst);
+      for (int64_t i = 0; i < n / kQK; ++i)
+        b[i].d = f32_to_f16(quantize_block(x + i * kQK, kQK, b[i].qs));
+      return;
+    }
     default:
       break;
   }
-  TB_CHECK(false, "convert_row: KV cache elements are f32, f16 or bf16");
+  TB_CHECK(false, "convert_row: KV cache elements are f32, f16, bf16 or q8_0");
 }
 
 }  // namespace turbine::cpu::generic
