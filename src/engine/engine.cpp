@@ -129,14 +129,18 @@ void Engine::loop() {
   std::vector<uint64_t> ids;
   for (const auto& [id, r] : requests_) ids.push_back(id);
   for (uint64_t id : ids) abort_request(id, FinishReason::kAbort, "the engine stopped");
-  std::lock_guard<std::mutex> lk(mu_);
-  for (auto& r : inbox_) {
+  std::vector<std::unique_ptr<Request>> never_admitted;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    never_admitted.swap(inbox_);
+  }
+  // Outside the lock: a sink may call cancel().
+  for (auto& r : never_admitted) {
     RequestOutput out;
     out.finish_reason = FinishReason::kAbort;
     out.error = "the engine stopped";
     r->sink(std::move(out));
   }
-  inbox_.clear();
 }
 
 bool Engine::take_inbox() {

@@ -40,35 +40,40 @@ void GenerationJob::start(ServedModel& model, std::shared_ptr<ServingMetrics> ow
                           JobOptions options, std::vector<JobPrompt> prompts, GenerationParams params,
                           http::Responder responder) {
   auto job = std::make_shared<GenerationJob>(model, std::move(owner), metrics, std::move(options), params.n);
-  std::lock_guard<std::mutex> lk(job->mu_);  // outputs wait until the job is set up
-  job->responder_ = std::move(responder);
-  for (size_t p = 0; p < prompts.size(); ++p) {
-    for (int32_t i = 0; i < params.n; ++i)
-      job->choices_.emplace_back(*model.tokenizer, job->options_.skip_special_tokens);
-    Part part;
-    part.num_prompt_tokens = int64_t(prompts[p].tokens.size());
-    part.first_prompt_token = prompts[p].tokens.empty() ? -1 : prompts[p].tokens[0];
-    part.echo_text = std::move(prompts[p].text);
-    job->parts_.push_back(std::move(part));
-  }
-  for (size_t p = 0; p < prompts.size(); ++p) {
-    EngineRequest req;
-    req.prompt = std::move(prompts[p].tokens);
-    req.params = params;
-    req.sink = [job, p](RequestOutput&& out) { job->on_output(p, std::move(out)); };
-    auto id = model.engine->submit(std::move(req));
-    if (!id) {
-      job->done_ = true;
-      job->cancel_parts();
-      const Status& s = id.status();
-      job->responder_.respond(error_response(s.code() == ErrorCode::kResourceExhausted
-                                                 ? api::rate_limited("the server is busy: " + s.message())
-                                                 : api::invalid_request(s.message())));
-      return;
+  {
+    std::lock_guard<std::mutex> lk(job->mu_);  // outputs wait until the job is set up
+    job->responder_ = std::move(responder);
+    for (size_t p = 0; p < prompts.size(); ++p) {
+      for (int32_t i = 0; i < params.n; ++i)
+        job->choices_.emplace_back(*model.tokenizer, job->options_.skip_special_tokens);
+      Part part;
+      part.num_prompt_tokens = int64_t(prompts[p].tokens.size());
+      part.first_prompt_token = prompts[p].tokens.empty() ? -1 : prompts[p].tokens[0];
+      part.echo_text = std::move(prompts[p].text);
+      job->parts_.push_back(std::move(part));
     }
-    job->parts_[p].engine_id = *id;
+    for (size_t p = 0; p < prompts.size(); ++p) {
+      EngineRequest req;
+      req.prompt = std::move(prompts[p].tokens);
+      req.params = params;
+      req.sink = [job, p](RequestOutput&& out) { job->on_output(p, std::move(out)); };
+      auto id = model.engine->submit(std::move(req));
+      if (!id) {
+        job->done_ = true;
+        job->cancel_parts();
+        const Status& s = id.status();
+        job->responder_.respond(error_response(s.code() == ErrorCode::kResourceExhausted
+                                                   ? api::rate_limited("the server is busy: " + s.message())
+                                                   : api::invalid_request(s.message())));
+        return;
+      }
+      job->parts_[p].engine_id = *id;
+    }
+    if (job->options_.stream)
+      job->stream_ = job->responder_.start_stream(200, http::kSseContentType, http::sse_headers());
   }
   // A client that leaves cancels its requests: their blocks are free after the engine's step.
+  // Registered outside the lock: if the client is already gone, the callback runs right here.
   std::weak_ptr<GenerationJob> weak = job;
   job->responder_.on_disconnect([weak] {
     if (auto j = weak.lock()) {
@@ -77,8 +82,6 @@ void GenerationJob::start(ServedModel& model, std::shared_ptr<ServingMetrics> ow
       j->cancel_parts();
     }
   });
-  if (job->options_.stream)
-    job->stream_ = job->responder_.start_stream(200, http::kSseContentType, http::sse_headers());
 }
 
 void GenerationJob::cancel_parts() {

@@ -47,6 +47,22 @@ std::string response_id(const char* prefix) {
   return buf;
 }
 
+// What both endpoints take from the request's shared fields for the answer's shape.
+JobOptions job_options(const api::GenerationParams& p, bool chat, const ServedModel& model) {
+  JobOptions o;
+  o.chat = chat;
+  o.stream = p.stream;
+  o.include_usage = p.stream_options.include_usage;
+  o.continuous_usage = p.stream_options.continuous_usage_stats;
+  o.id = response_id(chat ? "chatcmpl-" : "cmpl-");
+  o.created = unix_now();
+  o.model_name = model.name;
+  o.stop = p.stop;
+  o.include_stop_str = p.include_stop_str_in_output;
+  o.skip_special_tokens = p.skip_special_tokens;
+  return o;
+}
+
 }  // namespace
 
 OpenAiFrontend::OpenAiFrontend(std::vector<ServedModel*> models, FrontendOptions options)
@@ -87,17 +103,7 @@ void OpenAiFrontend::handle_chat(http::Request request, http::Responder responde
   const int32_t logprobs = req->logprobs ? req->top_logprobs : -1;
   auto params = engine_params(req->params, *model, int64_t(tokens->size()), logprobs, false);
   if (!params) return responder.respond(error_response(params.error()));
-  JobOptions o;
-  o.chat = true;
-  o.stream = req->params.stream;
-  o.include_usage = req->params.stream_options.include_usage;
-  o.continuous_usage = req->params.stream_options.continuous_usage_stats;
-  o.id = response_id("chatcmpl-");
-  o.created = unix_now();
-  o.model_name = model->name;
-  o.stop = req->params.stop;
-  o.include_stop_str = req->params.include_stop_str_in_output;
-  o.skip_special_tokens = req->params.skip_special_tokens;
+  JobOptions o = job_options(req->params, /*chat=*/true, *model);
   o.logprobs = req->logprobs;
   std::vector<JobPrompt> prompts(1);
   prompts[0].tokens = std::move(*tokens);
@@ -136,17 +142,7 @@ void OpenAiFrontend::handle_completions(http::Request request, http::Responder r
   for (const auto& p : prompts) longest = std::max(longest, p.tokens.size());
   auto params = engine_params(req->params, *model, int64_t(longest), logprobs, req->echo && req->logprobs.has_value());
   if (!params) return responder.respond(error_response(params.error()));
-  JobOptions o;
-  o.chat = false;
-  o.stream = req->params.stream;
-  o.include_usage = req->params.stream_options.include_usage;
-  o.continuous_usage = req->params.stream_options.continuous_usage_stats;
-  o.id = response_id("cmpl-");
-  o.created = unix_now();
-  o.model_name = model->name;
-  o.stop = req->params.stop;
-  o.include_stop_str = req->params.include_stop_str_in_output;
-  o.skip_special_tokens = req->params.skip_special_tokens;
+  JobOptions o = job_options(req->params, /*chat=*/false, *model);
   o.logprobs = req->logprobs.has_value();
   o.echo = req->echo;
   const size_t index = size_t(std::find(models_.begin(), models_.end(), model) - models_.begin());

@@ -366,3 +366,23 @@ TEST(Engine, MinTokensMasksStopTokensAndEosStops) {
 
 }  // namespace
 }  // namespace turbine::testing
+
+namespace turbine::testing {
+namespace {
+
+// With a latency target no step can meet, the budget shrinks to the running decodes (it never
+// starves them), and requests still finish; without one it stays at max_num_batched_tokens.
+TEST(Engine, TargetInterTokenLatencySizesTheTokenBudget) {
+  EngineOptions o = small_options();
+  o.target_itl_seconds = 1e-7;
+  auto e = make_engine(o);
+  const auto tokens = run_alone(*e, prompt_ids(40, 15), greedy(30));
+  EXPECT_EQ(tokens.size(), 30u);
+  EXPECT_EQ(e->stats().token_budget.load(), 1);  // one running stream
+  auto free_run = make_engine(small_options());
+  run_alone(*free_run, prompt_ids(40, 15), greedy(30));
+  EXPECT_EQ(free_run->stats().token_budget.load(), 256);
+}
+
+}  // namespace
+}  // namespace turbine::testing
