@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/api_error.h"
+#include "frontend/error_response.h"
 #include "http/sse.h"
 
 namespace turbine {
@@ -18,14 +19,6 @@ size_t char_boundary_at_most(const std::string& text, size_t limit) {
 
 api::FinishReason api_reason(FinishReason r) {
   return r == FinishReason::kLength ? api::FinishReason::kLength : api::FinishReason::kStop;
-}
-
-http::Response error_response(const api::ApiError& e) {
-  http::Response r;
-  r.status = e.status;
-  r.body = api::error_json(e);
-  if (e.status == 429) r.headers.emplace_back("retry-after", "1");
-  return r;
 }
 
 }  // namespace

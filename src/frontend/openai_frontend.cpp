@@ -10,19 +10,13 @@
 #include "api/completion_request.h"
 #include "api/model_list.h"
 #include "api/tokenize.h"
+#include "frontend/error_response.h"
 #include "frontend/generation_job.h"
 #include "frontend/request_mapping.h"
 
 namespace turbine {
 
 namespace {
-
-http::Response error_response(const api::ApiError& e) {
-  http::Response r;
-  r.status = e.status;
-  r.body = api::error_json(e);
-  return r;
-}
 
 // OpenAI error objects for the errors the HTTP layer makes itself (404, 413, 408...).
 http::Response transport_error(int status, std::string_view message) {
