@@ -4,7 +4,6 @@
 
 #include <array>
 #include <exception>
-#include <limits>
 #include <optional>
 
 #include <boost/asio/co_spawn.hpp>
@@ -22,6 +21,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "http/client_wire.h"
+
 namespace turbine::http {
 
 namespace {
@@ -32,38 +33,7 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 using boost::system::error_code;
 
-constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
-
-std::string_view to_std(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-Status transport_error(std::string_view what, const Url& url, const error_code& ec) {
-  std::string why = ec == beast::error::timeout ? std::string("timed out") : ec.message();
-  return io_error("http " + std::string(what) + " " + url.authority() + ": " + why);
-}
-
-bhttp::request<bhttp::string_body> build_request(const Url& url, const ClientRequest& request) {
-  bhttp::request<bhttp::string_body> message;
-  message.version(11);
-  message.method_string(request.method);
-  message.target(url.target);
-  for (const auto& [name, value] : request.headers) message.insert(name, value);
-  if (message.find(bhttp::field::host) == message.end())
-    message.set(bhttp::field::host, url.authority());
-  if (message.find(bhttp::field::user_agent) == message.end()) {
-    message.set(bhttp::field::user_agent, "turbine");
-  }
-  message.body() = request.body;
-  message.prepare_payload();  // content-length (or none for a bodiless GET)
-  return message;
-}
+using detail::client_transport_error;
 
 // One request on a new connection. `on_chunk` null: the body is kept in `response`.
 asio::awaitable<Status> run_fetch(const Url& url, const ClientRequest& request,
@@ -80,35 +50,29 @@ asio::awaitable<Status> run_fetch(const Url& url, const ClientRequest& request,
   auto endpoints = co_await resolver.async_resolve(url.host, std::to_string(url.port),
                                                    asio::redirect_error(asio::use_awaitable, ec));
   resolve_deadline.cancel();
-  if (ec) co_return transport_error("cannot resolve", url, ec);
+  if (ec) co_return client_transport_error("cannot resolve", url, ec);
 
   beast::tcp_stream stream(executor);
   stream.expires_after(request.timeout);
   co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return transport_error("cannot connect to", url, ec);
+  if (ec) co_return client_transport_error("cannot connect to", url, ec);
   error_code ignored;
   stream.socket().set_option(tcp::no_delay(true), ignored);
 
-  bhttp::request<bhttp::string_body> message = build_request(url, request);
+  bhttp::request<bhttp::string_body> message = detail::build_client_request(url, request);
   stream.expires_after(request.timeout);
   co_await bhttp::async_write(stream, message, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return transport_error("sending to", url, ec);
+  if (ec) co_return client_transport_error("sending to", url, ec);
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::buffer_body> parser;
-  parser.header_limit(kMaxResponseHeaderBytes);
-  // Not boost::none: Beast 1.74 compares a content-length against an empty limit as too large.
-  parser.body_limit(std::numeric_limits<uint64_t>::max());
-  if (message.method() == bhttp::verb::head) parser.skip(true);
+  detail::configure_response_parser(parser, message.method() == bhttp::verb::head);
   stream.expires_after(request.timeout);
   co_await bhttp::async_read_header(stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return transport_error("reading the answer header from", url, ec);
+  if (ec) co_return client_transport_error("reading the answer header from", url, ec);
   response->status = static_cast<int>(parser.get().result_int());
-  for (const auto& field : parser.get()) {
-    response->headers.emplace_back(lowercase(to_std(field.name_string())),
-                                   std::string(to_std(field.value())));
-  }
+  response->headers = detail::response_headers(parser.get().base());
 
   std::array<char, 16 * 1024> chunk;
   while (!parser.is_done()) {
@@ -119,7 +83,7 @@ asio::awaitable<Status> run_fetch(const Url& url, const ClientRequest& request,
     co_await bhttp::async_read_some(stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec == bhttp::error::need_buffer) ec = {};  // our chunk buffer is full: hand it on
-    if (ec) co_return transport_error("reading the answer body from", url, ec);
+    if (ec) co_return client_transport_error("reading the answer body from", url, ec);
     size_t num_bytes = chunk.size() - parser.get().body().size;
     if (num_bytes == 0) continue;
     std::string_view piece(chunk.data(), num_bytes);
