@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,8 @@ void add_model_command(CLI::App& app);     // model info | tokenize | make-test
 void add_generate_command(CLI::App& app);  // generate
 void add_make_test_command(CLI::App& model);  // model make-test
 void add_serve_command(CLI::App& app);     // serve
+// bench; `command_line` (the whole argv) goes into --output files so a run can be repeated.
+void add_bench_command(CLI::App& app, std::vector<std::string> command_line);
 
 // --kv-dtype of serve and generate: "f16", "bf16", "f32" or "q8_0"; anything else is an error.
 Result<DType> parse_kv_dtype(const std::string& s);

@@ -1,5 +1,7 @@
 // turbine: one binary, several subcommands (shared/DESIGN.md, "Roles").
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 
@@ -10,6 +12,7 @@ int main(int argc, char** argv) {
   turbine::cli::add_model_command(app);
   turbine::cli::add_generate_command(app);
   turbine::cli::add_serve_command(app);
+  turbine::cli::add_bench_command(app, std::vector<std::string>(argv, argv + argc));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
