@@ -35,7 +35,8 @@ struct BenchFlags {
   std::string request_rate = "0";
   double burstiness = 1.0;
   int64_t concurrency = 0;
-  int64_t num_requests = 100;
+  int64_t num_requests = 100;  // the default unless --duration is given alone
+  bool num_requests_given = false;
   double duration_s = 0;
   int64_t warmup = 0;
   uint64_t seed = 0;
@@ -210,7 +211,7 @@ int run_bench(BenchFlags f) {
   load.burstiness = f.burstiness;
   load.concurrency = f.concurrency;
   if (load.request_rate == 0 && load.concurrency == 0) load.concurrency = 1;
-  load.num_requests = f.num_requests;
+  load.num_requests = f.duration_s > 0 && !f.num_requests_given ? 0 : f.num_requests;
   load.duration_s = f.duration_s;
   if (load.num_requests == 0 && load.duration_s == 0 && f.workload != "trace")
     return fail("give --num-requests or --duration");
@@ -325,8 +326,9 @@ void add_bench_command(CLI::App& app, std::vector<std::string> command_line) {
   cmd->add_option("--burstiness", f.burstiness, "gamma shape of arrival gaps: 1 Poisson, <1 burstier, >1 steadier");
   cmd->add_option("--concurrency", f.concurrency, "closed loop: users; with --request-rate: most requests in flight")
       ->check(CLI::Range(int64_t(0), int64_t(1) << 20));
-  cmd->add_option("--num-requests", f.num_requests, "requests to measure (0: until --duration)")
-      ->check(CLI::Range(int64_t(0), int64_t(1) << 40));
+  cmd->add_option("--num-requests", f.num_requests, "requests to measure (default 100, or none with --duration)")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
+      ->each([](const std::string&) { f.num_requests_given = true; });
   cmd->add_option("--duration", f.duration_s, "seconds to issue requests for (0: until --num-requests)")
       ->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--warmup", f.warmup, "requests sent first and not counted")->check(CLI::Range(int64_t(0), int64_t(1) << 30));
