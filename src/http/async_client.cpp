@@ -3,6 +3,7 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
 
 #include <array>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <unordered_map>
@@ -21,9 +22,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "http/client_wire.h"
 
 // g++ 12 pairs Asio's recycling operator new for coroutine frames with the wrong delete and
 // warns; a known false positive (the frame is allocated and freed by Asio's own pair).
@@ -38,6 +39,51 @@ using asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
+
+// Answers with longer headers are refused as malformed.
+constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+
+// An io error naming what failed, the host, and why ("timed out" for a Beast timeout).
+Status transport_error(std::string_view what, const Url& url, const error_code& ec) {
+  std::string why = ec == beast::error::timeout ? std::string("timed out") : ec.message();
+  return io_error("http " + std::string(what) + " " + url.authority() + ": " + why);
+}
+
+// The request as sent: host and user-agent added when absent, content-length set.
+bhttp::request<bhttp::string_body> build_request(const Url& url, const ClientRequest& request) {
+  bhttp::request<bhttp::string_body> message;
+  message.version(11);
+  message.method_string(request.method);
+  message.target(url.target);
+  for (const auto& [name, value] : request.headers) message.insert(name, value);
+  if (message.find(bhttp::field::host) == message.end())
+    message.set(bhttp::field::host, url.authority());
+  if (message.find(bhttp::field::user_agent) == message.end()) {
+    message.set(bhttp::field::user_agent, "turbine");
+  }
+  message.body() = request.body;
+  message.prepare_payload();  // content-length (or none for a bodiless GET)
+  return message;
+}
+
+// The answer's headers, names lowercased.
+Headers response_headers(const bhttp::fields& fields) {
+  Headers headers;
+  for (const auto& field : fields) {
+    headers.emplace_back(lowercase(to_std(field.name_string())), std::string(to_std(field.value())));
+  }
+  return headers;
+}
 
 // One TCP connection; between requests it waits in the idle pool of its host:port.
 struct Connection {
@@ -94,14 +140,14 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> AsyncClient::Impl::connect(
     auto endpoints = co_await resolver.async_resolve(
         url.host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
     deadline.cancel();
-    if (ec) co_return detail::client_transport_error("cannot resolve", url, ec);
+    if (ec) co_return transport_error("cannot resolve", url, ec);
     it = resolved.emplace(authority, std::move(endpoints)).first;
   }
   auto connection = std::make_unique<Connection>(io);
   connection->stream.expires_after(request.timeout);
   co_await connection->stream.async_connect(it->second,
                                             asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return detail::client_transport_error("cannot connect to", url, ec);
+  if (ec) co_return transport_error("cannot connect to", url, ec);
   error_code ignored;
   connection->stream.socket().set_option(tcp::no_delay(true), ignored);
   ++stats.connections_opened;
@@ -129,17 +175,20 @@ asio::awaitable<Status> AsyncClient::Impl::send_once(const Url& url, const Clien
   beast::tcp_stream& stream = connection->stream;
   error_code ec;
 
-  auto message = detail::build_client_request(url, request);
+  auto message = build_request(url, request);
   stream.expires_after(request.timeout);
   co_await bhttp::async_write(stream, message, asio::redirect_error(asio::use_awaitable, ec));
   if (ec && reused && is_stale_connection_error(ec)) {
     *retry = true;
     co_return Status::ok();
   }
-  if (ec) co_return detail::client_transport_error("sending to", url, ec);
+  if (ec) co_return transport_error("sending to", url, ec);
 
   bhttp::response_parser<bhttp::buffer_body> parser;
-  detail::configure_response_parser(parser, message.method() == bhttp::verb::head);
+  parser.header_limit(kMaxResponseHeaderBytes);
+  // Not boost::none: Beast 1.74 compares a content-length against an empty limit as too large.
+  parser.body_limit(UINT64_MAX);
+  if (message.method() == bhttp::verb::head) parser.skip(true);
   stream.expires_after(request.timeout);
   co_await bhttp::async_read_header(stream, connection->buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
@@ -147,10 +196,10 @@ asio::awaitable<Status> AsyncClient::Impl::send_once(const Url& url, const Clien
     *retry = true;
     co_return Status::ok();
   }
-  if (ec) co_return detail::client_transport_error("reading the answer header from", url, ec);
+  if (ec) co_return transport_error("reading the answer header from", url, ec);
   if (handlers.on_head) {
     handlers.on_head(static_cast<int>(parser.get().result_int()),
-                     detail::response_headers(parser.get().base()));
+                     response_headers(parser.get().base()));
   }
 
   std::array<char, 16 * 1024> chunk;
@@ -162,7 +211,7 @@ asio::awaitable<Status> AsyncClient::Impl::send_once(const Url& url, const Clien
     co_await bhttp::async_read_some(stream, connection->buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec == bhttp::error::need_buffer) ec = {};  // our chunk buffer is full: hand it on
-    if (ec) co_return detail::client_transport_error("reading the answer body from", url, ec);
+    if (ec) co_return transport_error("reading the answer body from", url, ec);
     size_t num_bytes = chunk.size() - parser.get().body().size;
     if (num_bytes == 0) continue;
     if (handlers.on_body && !handlers.on_body(std::string_view(chunk.data(), num_bytes))) {

@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -68,18 +66,6 @@ class StreamingServer {
   std::vector<std::thread> producers_;
   std::vector<std::shared_ptr<ResponseStream>> kept_;
 };
-
-uint16_t unused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 TEST(AsyncClient, ManyStreamsAtOnceOnOneThread) {
   constexpr int kStreams = 32, kEvents = 200;
@@ -195,7 +181,7 @@ TEST(AsyncClient, AbandoningAStreamClosesItsConnection) {
 TEST(AsyncClient, TransportErrorsReachOnDone) {
   AsyncClient client;
   Status refused, bad_url;
-  client.start({.url = url_for(unused_port(), "/")}, {.on_done = [&](Status s) { refused = s; }});
+  client.start({.url = url_for(testing::refused_port(), "/")}, {.on_done = [&](Status s) { refused = s; }});
   client.start({.url = "https://127.0.0.1/"}, {.on_done = [&](Status s) { bad_url = s; }});
   client.run();
   ASSERT_FALSE(refused.is_ok());
@@ -204,20 +190,12 @@ TEST(AsyncClient, TransportErrorsReachOnDone) {
 }
 
 TEST(AsyncClient, SilentServerTimesOut) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);  // listens, never accepts, never answers
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  testing::SilentListener silent;
   AsyncClient client;
   Status result;
-  client.start({.url = url_for(ntohs(addr.sin_port), "/"), .timeout = 200ms},
+  client.start({.url = url_for(silent.port(), "/"), .timeout = 200ms},
                {.on_done = [&](Status s) { result = s; }});
   client.run();
-  ::close(fd);
   ASSERT_FALSE(result.is_ok());
   EXPECT_NE(result.message().find("timed out"), std::string::npos) << result.message();
 }

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http/server.h"
@@ -17,33 +15,15 @@ using namespace std::chrono_literals;
 using testing::url_for;
 
 TEST(Client, ConnectionRefusedIsAnError) {
-  // A port that was free a moment ago: bind, read the port, close.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  auto response = fetch({.url = url_for(ntohs(addr.sin_port), "/")});
+  auto response = fetch({.url = url_for(testing::refused_port(), "/")});
   ASSERT_FALSE(response.is_ok());
   EXPECT_NE(response.status().message().find("cannot connect"), std::string::npos)
       << response.status().message();
 }
 
 TEST(Client, ServerThatNeverAnswersTimesOut) {
-  // A listening socket nobody accepts from: the connect succeeds, the answer never comes.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  auto response = fetch({.url = url_for(ntohs(addr.sin_port), "/"), .timeout = 200ms});
-  ::close(fd);
+  testing::SilentListener silent;  // the connect succeeds, the answer never comes
+  auto response = fetch({.url = url_for(silent.port(), "/"), .timeout = 200ms});
   ASSERT_FALSE(response.is_ok());
   EXPECT_NE(response.status().message().find("timed out"), std::string::npos)
       << response.status().message();

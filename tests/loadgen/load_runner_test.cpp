@@ -4,14 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "tests/http/http_test_util.h"
 #include "tests/loadgen/scripted_server.h"
 
 namespace turbine::loadgen {
@@ -126,16 +125,8 @@ TEST(LoadRunner, FaultsAreCountedByKind) {
 }
 
 TEST(LoadRunner, UnreachableServerFailsEveryRequestWithoutHanging) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
   LoadOptions o{.concurrency = 2, .num_requests = 6};
-  o.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/chat/completions";
+  o.url = "http://127.0.0.1:" + std::to_string(http::testing::refused_port()) + "/v1/chat/completions";
   auto workload = Workload::create(fixed_lengths(10, 2), std::make_shared<const TextSynthesizer>(), 0);
   ASSERT_TRUE(workload.is_ok());
   http::AsyncClient client;
