@@ -1,10 +1,12 @@
 // `turbine bench`: load at any OpenAI-compatible endpoint (turbine, vLLM, llama.cpp's server,
 // ...) and the serving numbers that come out: TTFT, ITL, TPOT, end-to-end latency, throughput,
 // goodput. `turbine bench --compare A.json B.json` sets two saved runs side by side.
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +64,18 @@ struct BenchFlags {
   std::vector<std::string> compare;
   std::vector<std::string> argv;  // the whole command line, kept in --output
 };
+
+// Ctrl-C: the first stops issuing requests and lets those in flight finish, so the run still
+// reports what it measured; the second quits at once.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) {
+  if (g_interrupted.exchange(true)) _exit(130);
+  static constexpr char kMessage[] =
+      "\nturbine bench: interrupted: waiting for the requests in flight (Ctrl-C again to quit)\n";
+  ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+}
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "turbine bench: %s\n", message.c_str());
@@ -260,6 +274,12 @@ int run_bench(BenchFlags f) {
   std::fprintf(stderr, "turbine bench: %s, model %s\n  %s\n", load.url.c_str(), f.model.c_str(),
                describe_load(load, w, trace).c_str());
 
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  load.interrupted = &g_interrupted;
+
   http::AsyncClient client;
   if (f.warmup > 0) {
     WorkloadOptions warm = w;
@@ -281,6 +301,7 @@ int run_bench(BenchFlags f) {
       }
     }
     std::fprintf(stderr, "  warm-up: %lld requests, %lld failed\n", (long long)warm_result.records.size(), (long long)failed);
+    if (g_interrupted.load()) return fail("interrupted during the warm-up");
     if (example != nullptr && failed == int64_t(warm_result.records.size()))
       return fail("every warm-up request failed: " + example->error_kind + ": " + example->error_message);
   }
@@ -301,15 +322,17 @@ int run_bench(BenchFlags f) {
   RunSummary summary = summarize_run(result.records, objectives, result.cost);
   std::fputs(format_summary_table(summary, objectives.spec()).c_str(), stdout);
   std::fflush(stdout);
+  const bool interrupted = g_interrupted.load();
   if (!f.output.empty()) {
-    auto doc = run_document(settings_json(f, load, w, objectives), summary,
-                            f.output_requests ? &result.records : nullptr);
+    auto settings = settings_json(f, load, w, objectives);
+    settings["interrupted"] = interrupted;  // cut short by Ctrl-C: not the run the flags describe
+    auto doc = run_document(settings, summary, f.output_requests ? &result.records : nullptr);
     std::ofstream out(f.output);
     out << doc.dump(2) << "\n";
     if (!out) return fail(f.output + ": cannot write");
   }
   if (summary.num_succeeded == 0) return fail("no request succeeded");
-  return 0;
+  return interrupted ? 130 : 0;
 }
 
 }  // namespace

@@ -88,6 +88,7 @@ class Runner {
   bool may_issue() {
     if (!stopped_ && o_.num_requests > 0 && num_issued_ >= o_.num_requests) stopped_ = true;
     if (!stopped_ && o_.duration_s > 0 && now_s() >= o_.duration_s) stopped_ = true;
+    if (!stopped_ && o_.interrupted != nullptr && o_.interrupted->load(std::memory_order_relaxed)) stopped_ = true;
     return !stopped_;
   }
 

@@ -5,6 +5,7 @@
 // timestamps are taken as the bytes arrive and no lock is on the path.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,9 @@ struct LoadOptions {
   uint64_t seed = 0;         // arrival gaps
   // Counts output tokens when a server reports no usage; null: one token per token event.
   const TextSynthesizer* text = nullptr;
+  // Once true (a SIGINT handler sets it), nothing more is issued and the run ends when the
+  // requests in flight have; read on the loop thread whenever it would issue a request.
+  const std::atomic<bool>* interrupted = nullptr;
   std::function<void(const LoadProgress&)> on_progress = {};  // on the loop thread
   std::chrono::milliseconds progress_interval{250};
 };

@@ -2,6 +2,8 @@
 // --compare files, warm-up, and clear errors for bad flags.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -138,6 +141,44 @@ TEST_F(BenchCli, BadFlagsAndFilesGetClearErrors) {
     EXPECT_NE(r.output.find(c.expect), std::string::npos) << c.args << "\n" << r.output;
   }
   EXPECT_EQ(server_->num_requests(), 0);  // every mistake caught before any load
+}
+
+TEST_F(BenchCli, CtrlCStopsIssuingAndStillReports) {
+  // 10,000 requests would take minutes; SIGINT after a few have finished ends the run early
+  // with the results so far, marked as interrupted, and exit status 130.
+  const std::string out_json = scratch("interrupted.json"), log = scratch("interrupted.log");
+  const std::string url = server_->base_url();
+  const pid_t pid = ::fork();
+  if (pid == 0) {  // only async-signal-safe calls until exec: the test process has threads
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) ::_exit(99);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::execl(TURBINE_BINARY, TURBINE_BINARY, "bench", "--base-url", url.c_str(), "--model", "stub",
+            "--num-requests", "10000", "--concurrency", "2", "--input-len", "8", "--output-len", "50",
+            "--no-progress", "--output", out_json.c_str(), static_cast<char*>(nullptr));
+    ::_exit(98);
+  }
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (server_->num_requests() < 6 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_GE(server_->num_requests(), 6);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  std::ifstream in(log);
+  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(output.find("interrupted: waiting for the requests in flight"), std::string::npos) << output;
+  nlohmann::json doc = read_json(out_json);
+  ASSERT_TRUE(doc.is_object()) << output;
+  EXPECT_EQ(doc["settings"]["interrupted"], true);
+  const int64_t done = doc["summary"]["num_succeeded"].get<int64_t>();
+  EXPECT_GE(done, 4);
+  EXPECT_LT(done, 10000);
+  EXPECT_EQ(doc["summary"]["num_failed"], 0);  // the requests in flight finished, none was cut
+  EXPECT_EQ(server_->num_requests(), done);    // nothing more was sent after the signal
 }
 
 TEST(BenchCliNoServer, SaysWhyWhenNothingSucceeded) {
