@@ -229,6 +229,8 @@ int run_bench(BenchFlags f) {
   load.duration_s = f.duration_s;
   if (load.num_requests == 0 && load.duration_s == 0 && f.workload != "trace")
     return fail("give --num-requests or --duration");
+  if (*rate == INFINITY && load.num_requests == 0)
+    return fail("--request-rate inf sends every request at once: give --num-requests");
   load.timeout = std::chrono::milliseconds(int64_t(f.timeout_s * 1000));
   load.seed = f.seed;
   auto slo = parse_slo(f.slo.empty() ? std::string_view() : f.slo);

@@ -125,6 +125,7 @@ TEST_F(BenchCli, BadFlagsAndFilesGetClearErrors) {
       {base() + "--output-len uniform:9:3", "--output-len 'uniform:9:3'"},
       {base() + "--request-rate fast", "--request-rate 'fast'"},
       {base() + "--slo ttft=3", "--slo 'ttft=3'"},
+      {base() + "--request-rate inf --duration 5", "--request-rate inf sends every request at once"},
       {base() + "--workload jsonl", "--workload jsonl needs --dataset FILE"},
       {base() + "--workload nope", "--workload 'nope': expected one of random, shared-prefix"},
       {base() + "--endpoint embeddings", "--endpoint must be chat or completions"},
