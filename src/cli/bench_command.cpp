@@ -121,11 +121,23 @@ int terminal_width() {
   return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 100;
 }
 
+// The command line with the API key's value replaced: --output files are meant to be shared.
+std::vector<std::string> redacted_command(std::vector<std::string> argv) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] == "--api-key" && i + 1 < argv.size()) {
+      argv[++i] = "REDACTED";
+    } else if (argv[i].rfind("--api-key=", 0) == 0) {
+      argv[i] = "--api-key=REDACTED";
+    }
+  }
+  return argv;
+}
+
 nlohmann::ordered_json settings_json(const BenchFlags& f, const LoadOptions& load,
                                      const WorkloadOptions& w, const Slo& slo) {
   nlohmann::ordered_json s;
   s["label"] = f.label;
-  s["command"] = f.argv;
+  s["command"] = redacted_command(f.argv);
   s["url"] = load.url;
   s["model"] = load.shape.model;
   s["endpoint"] = f.endpoint;
@@ -224,10 +236,13 @@ int run_bench(BenchFlags f) {
   if (!(f.burstiness > 0)) return fail("--burstiness must be above 0");
   load.burstiness = f.burstiness;
   load.concurrency = f.concurrency;
-  if (load.request_rate == 0 && load.concurrency == 0) load.concurrency = 1;
-  load.num_requests = f.duration_s > 0 && !f.num_requests_given ? 0 : f.num_requests;
+  const bool trace = f.workload == "trace";
+  // A trace brings its own arrivals and length: no default user count or request count, so
+  // it is replayed whole and unthrottled unless --concurrency or --num-requests says otherwise.
+  if (load.request_rate == 0 && load.concurrency == 0 && !trace) load.concurrency = 1;
+  load.num_requests = (f.duration_s > 0 || trace) && !f.num_requests_given ? 0 : f.num_requests;
   load.duration_s = f.duration_s;
-  if (load.num_requests == 0 && load.duration_s == 0 && f.workload != "trace")
+  if (load.num_requests == 0 && load.duration_s == 0 && !trace)
     return fail("give --num-requests or --duration");
   if (*rate == INFINITY && load.num_requests == 0)
     return fail("--request-rate inf sends every request at once: give --num-requests");
@@ -265,7 +280,6 @@ int run_bench(BenchFlags f) {
   load.text = text.get();
   auto workload = Workload::create(w, text, f.seed);
   if (!workload) return fail(workload.status().message());
-  const bool trace = (*workload)->has_timestamps();
 
   if (f.model.empty()) {
     auto model = first_served_model(f.base_url, headers);
@@ -351,7 +365,7 @@ void add_bench_command(CLI::App& app, std::vector<std::string> command_line) {
   cmd->add_option("--burstiness", f.burstiness, "gamma shape of arrival gaps: 1 Poisson, <1 burstier, >1 steadier");
   cmd->add_option("--concurrency", f.concurrency, "closed loop: users; with --request-rate: most requests in flight")
       ->check(CLI::Range(int64_t(0), int64_t(1) << 20));
-  cmd->add_option("--num-requests", f.num_requests, "requests to measure (default 100, or none with --duration)")
+  cmd->add_option("--num-requests", f.num_requests, "requests to measure (default 100; none with --duration or a trace)")
       ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
       ->each([](const std::string&) { f.num_requests_given = true; });
   cmd->add_option("--duration", f.duration_s, "seconds to issue requests for (0: until --num-requests)")

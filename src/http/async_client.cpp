@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <exception>
+#include <list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -111,6 +112,7 @@ struct AsyncClient::Impl {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   size_t num_in_flight = 0;
   AsyncClientStats stats;
+  std::list<std::shared_ptr<asio::steady_timer>> timers;  // post_at's, until they fire
 
   ~Impl() {
     io.stop();
@@ -131,13 +133,14 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> AsyncClient::Impl::connect(
   const std::string authority = url.authority();
   auto it = resolved.find(authority);
   if (it == resolved.end()) {
-    // The resolver has no deadline of its own: a timer cancels it.
-    tcp::resolver resolver(io);
+    // The resolver has no deadline of its own: a timer cancels it. Shared, because the
+    // timer's handler may already be queued when the resolve completes and this frame moves on.
+    auto resolver = std::make_shared<tcp::resolver>(io);
     asio::steady_timer deadline(io, request.timeout);
-    deadline.async_wait([&resolver](error_code wait_ec) {
-      if (!wait_ec) resolver.cancel();
+    deadline.async_wait([resolver](error_code wait_ec) {
+      if (!wait_ec) resolver->cancel();
     });
-    auto endpoints = co_await resolver.async_resolve(
+    auto endpoints = co_await resolver->async_resolve(
         url.host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
     deadline.cancel();
     if (ec) co_return transport_error("cannot resolve", url, ec);
@@ -265,9 +268,16 @@ void AsyncClient::post(std::function<void()> fn) { asio::post(impl_->io, std::mo
 
 void AsyncClient::post_at(std::chrono::steady_clock::time_point when, std::function<void()> fn) {
   auto timer = std::make_shared<asio::steady_timer>(impl_->io, when);
-  timer->async_wait([timer, fn = std::move(fn)](error_code ec) {
+  auto& timers = impl_->timers;
+  auto it = timers.insert(timers.end(), timer);
+  timer->async_wait([this, it, timer, fn = std::move(fn)](error_code ec) {
+    impl_->timers.erase(it);
     if (!ec) fn();
   });
+}
+
+void AsyncClient::cancel_timers() {
+  for (auto& timer : impl_->timers) timer->cancel();
 }
 
 void AsyncClient::run() {

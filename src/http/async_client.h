@@ -59,6 +59,8 @@ class AsyncClient {
   // Runs `fn` on the loop thread soon (any thread), or at `when` (loop thread).
   void post(std::function<void()> fn);
   void post_at(std::chrono::steady_clock::time_point when, std::function<void()> fn);
+  // Drops every post_at call not yet run: their functions never run. Loop thread.
+  void cancel_timers();
 
   // Runs the loop on the calling thread until no request, timer or posted call is left,
   // or until stop(). Call it again after it returns to go on.

@@ -128,6 +128,9 @@ Result<std::unique_ptr<Workload>> load_dataset_workload(const WorkloadOptions& o
     std::stable_sort(sessions.begin(), sessions.end(), [](const SessionPlan& a, const SessionPlan& b) {
       return a.start_at_s < b.start_at_s;
     });
+    // Times count from the first line, so a trace stamped in epoch time starts at once.
+    const double first = sessions.front().start_at_s;
+    for (SessionPlan& session : sessions) session.start_at_s -= first;
   }
   return std::unique_ptr<Workload>(new DatasetWorkload(std::move(sessions), options.kind == "trace"));
 }

@@ -5,7 +5,7 @@
 //   {"input_length": 900, "output_length": 120, "hash_ids": [0, 1]}    lengths only (Mooncake
 //        traces): the text is synthesised, and lines naming the same hash id share that block
 //        of trace_block_tokens tokens, so prefix reuse in the trace is reproduced
-// plus "timestamp" (milliseconds from the start), required by --workload trace and ignored by
+// plus "timestamp" (milliseconds; the earliest line starts the run), required by --workload trace and ignored by
 // --workload jsonl. "max_tokens" may also be spelled "max_completion_tokens" or "output_length".
 // Loading reads the whole file; errors name the file and the line. One thread.
 #pragma once

@@ -69,12 +69,15 @@ class Runner {
       for (int64_t user = 0; user < o_.concurrency; ++user) start_session(0.0);
     }
     if (o_.on_progress) schedule_progress();
+    if (o_.interrupted != nullptr) watch_interrupt();
     client_.run();
     TB_CHECK(finished(), "the event loop stopped with work left");
     result_.cost.cpu_s = thread_cpu_seconds() - cpu_start;
     const http::AsyncClientStats stats = client_.stats();
     result_.cost.connections_opened = stats.connections_opened - stats_at_start_.connections_opened;
     result_.cost.connections_reused = stats.connections_reused - stats_at_start_.connections_reused;
+    result_.cost.retries = stats.retries - stats_at_start_.retries;
+    result_.cost.feed_waits = feed_.num_waits();
     if (o_.on_progress) o_.on_progress(progress());
     return std::move(result_);
   }
@@ -95,6 +98,9 @@ class Runner {
   // Runs `fn` at `at_s` (run time). `arrival`: a load-model arrival, whose lateness is the
   // generator's own timing error and is recorded.
   void schedule(double at_s, std::function<void()> fn, bool arrival) {
+    // Every timer issues a request when it fires; past the duration it could not, and would
+    // only keep the run waiting (a trace's next line, a long think time).
+    if (o_.duration_s > 0 && at_s >= o_.duration_s) return;
     ++num_timers_;
     const auto when = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(at_s));
     client_.post_at(when, [this, at_s, arrival, fn = std::move(fn)] {
@@ -216,7 +222,7 @@ class Runner {
       }
       ex.last_token_s = t;
       ++r.num_token_events;
-      ex.reply += chunk->text;
+      ex.reply += chunk->content;  // what a chat client keeps in the history: no reasoning
     }
     if (chunk->completion_tokens) {
       r.output_tokens = *chunk->completion_tokens;
@@ -228,8 +234,12 @@ class Runner {
   void classify(Exchange& ex, const Status& status) {
     RequestRecord& r = ex.record;
     if (!status.is_ok()) {
-      const bool timed_out = status.message().find("timed out") != std::string::npos;
-      r.error_kind = timed_out ? "timeout" : r.http_status == 0 ? "connect" : "disconnected";
+      const std::string& m = status.message();
+      const bool no_connection = m.find("cannot connect") != std::string::npos ||
+                                 m.find("cannot resolve") != std::string::npos;
+      r.error_kind = m.find("timed out") != std::string::npos ? "timeout"
+                     : no_connection                          ? "connect"
+                                                              : "disconnected";
       r.error_message = status.message();
     } else if (r.http_status != 200) {
       r.error_kind = "http_" + std::to_string(r.http_status);
@@ -248,6 +258,9 @@ class Runner {
       r.output_tokens = o_.text != nullptr && o_.text->counts_exactly()
                             ? o_.text->count_tokens(ex.reply)
                             : r.num_token_events;
+      // The whole prompt (system, history, this turn), not just the new turn's text.
+      if (o_.text != nullptr)
+        r.prompt_tokens = o_.text->count_tokens(prompt_text(ex.session->plan, ex.turn, ex.session->replies));
     }
     const bool ok = r.ok();
     result_.records.push_back(std::move(r));
@@ -273,6 +286,21 @@ class Runner {
   LoadProgress progress() const {
     return {.elapsed_s = now_s(), .num_issued = num_issued_, .num_in_flight = num_in_flight_,
             .num_done = num_done_, .num_failed = num_failed_, .output_tokens = output_tokens_};
+  }
+
+  // Notices an interrupt even while nothing else happens (a trace waiting for its next line):
+  // then nothing more is issued, and the run ends when the requests in flight have.
+  void watch_interrupt() {
+    client_.post_at(Clock::now() + std::chrono::milliseconds(100), [this] {
+      if (o_.interrupted->load(std::memory_order_relaxed)) {
+        stopped_ = true;
+        client_.cancel_timers();  // arrivals, think times, progress: they would issue nothing
+        num_timers_ = 0;
+        waiting_.clear();
+        return;
+      }
+      if (!finished()) watch_interrupt();
+    });
   }
 
   void schedule_progress() {

@@ -46,6 +46,12 @@ std::string prompt_of_messages(const json& messages) {
 
 }  // namespace
 
+std::string prompt_text(const SessionPlan& session, size_t turn,
+                        const std::vector<std::string>& replies) {
+  const json& messages = session.turns[turn].messages;
+  return messages.is_null() ? joined_prompt(session, turn, replies) : prompt_of_messages(messages);
+}
+
 std::string build_request_body(const RequestShape& shape, const SessionPlan& session, size_t turn,
                                const std::vector<std::string>& replies) {
   const TurnPlan& plan = session.turns[turn];
@@ -85,21 +91,22 @@ Result<StreamChunk> parse_stream_chunk(std::string_view data) {
   if (auto choices = j.find("choices"); choices != j.end() && choices->is_array()) {
     for (const auto& choice : *choices) {
       if (!choice.is_object()) continue;
-      auto add_text = [&](const json& owner, const char* key) {
+      auto add_text = [&](const json& owner, const char* key, bool is_content) {
         auto it = owner.find(key);
         if (it != owner.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
           chunk.text += it->get_ref<const std::string&>();
+          if (is_content) chunk.content += it->get_ref<const std::string&>();
           chunk.has_token = true;
         }
       };
       if (auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
-        add_text(*delta, "content");
-        add_text(*delta, "reasoning_content");
-        add_text(*delta, "reasoning");
+        add_text(*delta, "content", true);
+        add_text(*delta, "reasoning_content", false);
+        add_text(*delta, "reasoning", false);
         if (auto calls = delta->find("tool_calls"); calls != delta->end() && calls->is_array() && !calls->empty())
           chunk.has_token = true;
       } else {
-        add_text(choice, "text");
+        add_text(choice, "text", true);
       }
     }
   }

@@ -34,10 +34,16 @@ struct RequestShape {
 std::string build_request_body(const RequestShape& shape, const SessionPlan& session, size_t turn,
                                const std::vector<std::string>& replies);
 
+// The prompt's texts as one string (system prompt, history, this turn; a JSONL entry's message
+// contents), for counting its tokens when a server reports no usage.
+std::string prompt_text(const SessionPlan& session, size_t turn,
+                        const std::vector<std::string>& replies);
+
 // What one event of the answer stream carried.
 struct StreamChunk {
   bool done = false;          // the "[DONE]" sentinel
   std::string text;           // generated text (content, reasoning, or completion text)
+  std::string content;        // the part of `text` a chat client keeps: no reasoning
   bool has_token = false;     // text or a tool-call delta: the stream moved by a token
   std::optional<int64_t> prompt_tokens;      // from "usage", when the server sent it
   std::optional<int64_t> completion_tokens;

@@ -103,9 +103,18 @@ std::string format_summary_table(const RunSummary& s, const std::string& slo_spe
   out += "\n";
   const double capacity = s.client_us_per_event > 0 ? 1e6 / s.client_us_per_event : 0;
   out += printf_string("client       %.1f%% of one core, %.2f us per event (%.0f events/s at most), "
-                       "arrival timer lag p99 %.3f ms, %llu connections (%llu reuses)\n",
+                       "arrival timer lag p99 %.3f ms, %llu connections (%llu reuses, %llu resends)\n",
                        s.client_cpu_percent, s.client_us_per_event, capacity, s.timer_lag_ms.p99,
-                       (unsigned long long)s.connections_opened, (unsigned long long)s.connections_reused);
+                       (unsigned long long)s.connections_opened, (unsigned long long)s.connections_reused,
+                       (unsigned long long)s.retries);
+  if (s.feed_waits > 0) {
+    out += printf_string("warning      the event loop waited %lld times for prompts to be made: "
+                         "timings near those moments may be late\n", (long long)s.feed_waits);
+  }
+  if (s.num_short_outputs > 0) {
+    out += printf_string("warning      %lld answers were shorter than max_tokens asked (does the server "
+                         "honour min_tokens and ignore_eos?)\n", (long long)s.num_short_outputs);
+  }
   for (const auto& [kind, count] : s.errors_by_kind) {
     auto example = s.error_examples.find(kind);
     out += printf_string("error        %s: %lld", kind.c_str(), (long long)count);
@@ -135,8 +144,8 @@ Result<json> read_run_document(const std::string& path) {
   json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return invalid_argument(path + ": not valid JSON");
   if (!doc.is_object() || !doc.contains("turbine_bench") || !doc.contains("summary") ||
-      !doc["summary"].is_object()) {
-    return invalid_argument(path + ": not a `turbine bench --output` file (no turbine_bench/summary)");
+      !doc["summary"].is_object() || !doc.contains("settings") || !doc["settings"].is_object()) {
+    return invalid_argument(path + ": not a `turbine bench --output` file (no turbine_bench/settings/summary)");
   }
   return doc;
 }

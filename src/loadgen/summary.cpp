@@ -134,6 +134,7 @@ RunSummary summarize_run(const std::vector<RequestRecord>& records, const Slo& s
       continue;
     }
     ++s.num_succeeded;
+    if (r.requested_output_tokens > 0 && r.output_tokens < r.requested_output_tokens) ++s.num_short_outputs;
     s.input_tokens += r.prompt_tokens;
     s.output_tokens += r.output_tokens;
     s.usage_reported = s.usage_reported && r.usage_reported;
@@ -164,6 +165,8 @@ RunSummary summarize_run(const std::vector<RequestRecord>& records, const Slo& s
   s.timer_lag_ms = summarize(std::move(lag_ms));
   s.connections_opened = cost.connections_opened;
   s.connections_reused = cost.connections_reused;
+  s.retries = cost.retries;
+  s.feed_waits = cost.feed_waits;
   return s;
 }
 
@@ -199,7 +202,10 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
                  {"num_events", s.num_events},
                  {"timer_lag_ms", to_json(s.timer_lag_ms)},
                  {"connections_opened", s.connections_opened},
-                 {"connections_reused", s.connections_reused}};
+                 {"connections_reused", s.connections_reused},
+                 {"retries", s.retries},
+                 {"feed_waits", s.feed_waits}};
+  j["num_short_outputs"] = s.num_short_outputs;
   return j;
 }
 

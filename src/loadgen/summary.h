@@ -46,6 +46,8 @@ struct ClientCost {
   std::vector<double> timer_lag_s;  // how late each scheduled arrival fired
   uint64_t connections_opened = 0;
   uint64_t connections_reused = 0;
+  uint64_t retries = 0;     // requests resent after a kept-alive connection proved dead
+  int64_t feed_waits = 0;   // times the loop waited for a prompt to be made
 };
 
 struct RunSummary {
@@ -66,7 +68,11 @@ struct RunSummary {
   double client_us_per_event = 0;   // CPU microseconds per server-sent event
   int64_t num_events = 0;
   LatencyStats timer_lag_ms;
-  uint64_t connections_opened = 0, connections_reused = 0;
+  uint64_t connections_opened = 0, connections_reused = 0, retries = 0;
+  int64_t feed_waits = 0;
+  // Successes with fewer output tokens than max_tokens asked: a server that ignores
+  // min_tokens/ignore_eos (or an early stop) makes the run lighter than it says.
+  int64_t num_short_outputs = 0;
 };
 
 RunSummary summarize_run(const std::vector<RequestRecord>& records, const Slo& slo,

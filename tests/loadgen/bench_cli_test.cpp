@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,37 @@ std::string scratch(const std::string& name) {
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in, nullptr, false);
+}
+
+// Starts `turbine bench ARGS` with its output going to `log`; its pid.
+pid_t spawn_bench(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv = {TURBINE_BINARY, "bench"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> c_argv;
+  for (auto& a : argv) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {  // only async-signal-safe calls until exec: the test process has threads
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) ::_exit(99);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::execv(c_argv[0], c_argv.data());
+    ::_exit(98);
+  }
+  return pid;
+}
+
+// The exit status of `pid`, waiting at most 30 s (then it is killed and -1 returned).
+int wait_exit_code(pid_t pid) {
+  int status = 0;
+  for (int i = 0; i < 3000; ++i) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(10ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1;
 }
 
 class BenchCli : public ::testing::Test {
@@ -105,6 +137,33 @@ TEST_F(BenchCli, RunsWritesItsSettingsAndResultsAndCompares) {
   EXPECT_EQ(compared.output.find("goodput (req/s)"), std::string::npos);  // B has none to compare
 }
 
+TEST_F(BenchCli, ATraceIsReplayedWholeAndConcurrentlyByDefault) {
+  // 150 lines a millisecond apart (epoch-stamped): more than the default 100 requests, and far
+  // more than one at a time given the stub's 10 ms TTFT.
+  const std::string trace = scratch("trace.jsonl"), out = scratch("trace.json");
+  {
+    std::ofstream f(trace);
+    for (int i = 0; i < 150; ++i)
+      f << "{\"timestamp\":" << 1700000000000LL + i << ",\"input_length\":8,\"output_length\":3}\n";
+  }
+  auto r = run_bench(base() + "--model stub --workload trace --dataset " + trace + " --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json doc = read_json(out);
+  EXPECT_EQ(doc["summary"]["num_succeeded"], 150);
+  EXPECT_GT(doc["summary"]["max_in_flight"].get<double>(), 1.0);
+  EXPECT_EQ(doc["settings"]["concurrency"], 0);  // no cap unless asked
+}
+
+TEST_F(BenchCli, TheApiKeyStaysOutOfTheOutputFile) {
+  const std::string out = scratch("key.json");
+  auto r = run_bench(base() + "--model stub --api-key sk-very-secret --num-requests 1 --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("sk-very-secret"), std::string::npos);
+  EXPECT_NE(text.find("REDACTED"), std::string::npos);
+}
+
 TEST_F(BenchCli, WarmupRequestsAreSentButNotCounted) {
   auto r = run_bench(base() + "--model stub --warmup 3 --num-requests 5 --concurrency 2 --input-len 8 --output-len 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -148,27 +207,16 @@ TEST_F(BenchCli, CtrlCStopsIssuingAndStillReports) {
   // 10,000 requests would take minutes; SIGINT after a few have finished ends the run early
   // with the results so far, marked as interrupted, and exit status 130.
   const std::string out_json = scratch("interrupted.json"), log = scratch("interrupted.log");
-  const std::string url = server_->base_url();
-  const pid_t pid = ::fork();
-  if (pid == 0) {  // only async-signal-safe calls until exec: the test process has threads
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) ::_exit(99);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    ::execl(TURBINE_BINARY, TURBINE_BINARY, "bench", "--base-url", url.c_str(), "--model", "stub",
-            "--num-requests", "10000", "--concurrency", "2", "--input-len", "8", "--output-len", "50",
-            "--no-progress", "--output", out_json.c_str(), static_cast<char*>(nullptr));
-    ::_exit(98);
-  }
+  const pid_t pid = spawn_bench({"--base-url", server_->base_url(), "--model", "stub", "--num-requests", "10000",
+                                 "--concurrency", "2", "--input-len", "8", "--output-len", "50", "--no-progress",
+                                 "--output", out_json},
+                                log);
   ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (server_->num_requests() < 6 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   ASSERT_GE(server_->num_requests(), 6);
   ::kill(pid, SIGINT);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(wait_exit_code(pid), 130);
   std::ifstream in(log);
   const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(output.find("interrupted: waiting for the requests in flight"), std::string::npos) << output;
@@ -180,6 +228,22 @@ TEST_F(BenchCli, CtrlCStopsIssuingAndStillReports) {
   EXPECT_LT(done, 10000);
   EXPECT_EQ(doc["summary"]["num_failed"], 0);  // the requests in flight finished, none was cut
   EXPECT_EQ(server_->num_requests(), done);    // nothing more was sent after the signal
+}
+
+TEST_F(BenchCli, CtrlCDoesNotWaitForATracesNextLine) {
+  const std::string trace = scratch("slow-trace.jsonl"), log = scratch("slow-trace.log");
+  std::ofstream(trace) << "{\"timestamp\":0,\"input_length\":8,\"output_length\":2}\n"
+                          "{\"timestamp\":3600000,\"input_length\":8,\"output_length\":2}\n";
+  const pid_t pid = spawn_bench({"--base-url", server_->base_url(), "--model", "stub", "--workload", "trace",
+                                 "--dataset", trace, "--no-progress"},
+                                log);
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (server_->num_requests() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(200ms);  // the first request done; the next line is an hour away
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit_code(pid), 130);  // within the 30 s wait, not an hour
+  EXPECT_EQ(server_->num_requests(), 1);
 }
 
 TEST(BenchCliNoServer, SaysWhyWhenNothingSucceeded) {

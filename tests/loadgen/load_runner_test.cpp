@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/http/http_test_util.h"
 #include "tests/loadgen/scripted_server.h"
@@ -190,6 +191,40 @@ TEST(LoadRunner, TraceReplaysItsTimestamps) {
   for (const auto& rec : recs) EXPECT_GE(rec.sent_s, rec.arrival_s);
 }
 
+TEST(LoadRunner, DurationDoesNotWaitForATracesLaterLines) {
+  ScriptedServer server(script(5ms, 1ms));
+  ASSERT_TRUE(server.start().is_ok());
+  const auto path = std::filesystem::temp_directory_path() / ("turbine-trace-far-" + std::to_string(::getpid()) + ".jsonl");
+  // Epoch-stamped: the first line starts the run; the next comes an hour later.
+  std::ofstream(path) << "{\"timestamp\":1700000000000,\"input_length\":10,\"output_length\":2}\n"
+                         "{\"timestamp\":1700003600000,\"input_length\":10,\"output_length\":2}\n";
+  WorkloadOptions w;
+  w.kind = "trace";
+  w.dataset_path = path.string();
+  const auto started = std::chrono::steady_clock::now();
+  Measured r = run(server, {.duration_s = 0.3}, w);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);  // not an hour
+  ASSERT_EQ(r.summary.num_succeeded, 1);
+  EXPECT_EQ(r.result.records[0].arrival_s, 0.0);
+}
+
+TEST(LoadRunner, AConnectionDroppedBeforeAnyAnswerIsDisconnectedNotConnect) {
+  auto listener = std::make_unique<http::testing::SilentListener>();  // accepts in the kernel only
+  LoadOptions o{.concurrency = 1, .num_requests = 1};
+  o.url = "http://127.0.0.1:" + std::to_string(listener->port()) + "/v1/chat/completions";
+  std::thread closer([&] {
+    std::this_thread::sleep_for(200ms);
+    listener.reset();  // closing the listener resets the connection it never accepted
+  });
+  auto workload = Workload::create(fixed_lengths(10, 2), std::make_shared<const TextSynthesizer>(), 0);
+  ASSERT_TRUE(workload.is_ok());
+  http::AsyncClient client;
+  LoadResult result = run_load(o, **workload, client);
+  closer.join();
+  ASSERT_EQ(result.records.size(), 1u);
+  EXPECT_EQ(result.records[0].error_kind, "disconnected") << result.records[0].error_message;
+}
+
 TEST(LoadRunner, WithoutUsageTokensAreCountedFromTheStream) {
   StubScript s = script(5ms, 1ms);
   s.send_usage = false;
@@ -199,8 +234,13 @@ TEST(LoadRunner, WithoutUsageTokensAreCountedFromTheStream) {
   Measured r = run(server, {.concurrency = 1, .num_requests = 2}, fixed_lengths(10, 9));
   ASSERT_EQ(r.summary.num_succeeded, 2);
   EXPECT_FALSE(r.summary.usage_reported);
-  // No usage and no tokenizer: one token per event (3 events of 3 tokens each).
-  for (const auto& rec : r.result.records) EXPECT_EQ(rec.output_tokens, 3);
+  // No usage and no tokenizer: one token per event (3 events of 3 tokens each), and the
+  // prompt's tokens estimated from its text.
+  for (const auto& rec : r.result.records) {
+    EXPECT_EQ(rec.output_tokens, 3);
+    EXPECT_GE(rec.prompt_tokens, 8);
+    EXPECT_LE(rec.prompt_tokens, 12);
+  }
 }
 
 TEST(LoadRunner, GoodputCountsRequestsWithinTheSlo) {

@@ -70,6 +70,9 @@ TEST(StreamChunk, ReadsTextTokensUsageErrorsAndDone) {
   EXPECT_EQ(content->text, " Hello");
   auto reasoning = parse_stream_chunk(R"({"choices":[{"delta":{"reasoning_content":"hmm"}}]})");
   EXPECT_TRUE(reasoning->has_token);
+  EXPECT_EQ(reasoning->text, "hmm");
+  EXPECT_EQ(reasoning->content, "");  // reasoning never goes into the next turn's history
+  EXPECT_EQ(content->content, " Hello");
   auto tool = parse_stream_chunk(R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]})");
   EXPECT_TRUE(tool->has_token);
   auto text = parse_stream_chunk(R"({"choices":[{"index":0,"text":"abc","finish_reason":null}]})");

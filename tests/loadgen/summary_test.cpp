@@ -100,6 +100,9 @@ TEST(SummarizeRun, ThroughputGoodputAndErrorsFromRecords) {
   EXPECT_DOUBLE_EQ(s.max_in_flight, 3);  // 1.5..1.6: requests 1, 2 and 3
   EXPECT_DOUBLE_EQ(s.client_cpu_percent, 1.0);
   EXPECT_DOUBLE_EQ(s.client_us_per_event, 200.0);
+  EXPECT_EQ(s.num_short_outputs, 0);
+  records[0].requested_output_tokens = 5;  // asked 5, got 3: the server stopped early
+  EXPECT_EQ(summarize_run(records, Slo{}, cost).num_short_outputs, 1);
   EXPECT_TRUE(to_json(s)["goodput"].is_number());
   EXPECT_TRUE(to_json(summarize_run(records, Slo{}, cost))["goodput"].is_null());
 }
