@@ -19,6 +19,8 @@ enum class ErrorCode {
   kIoError,
   kOutOfRange,
   kResourceExhausted,  // no KV blocks, queue full: a normal outcome on the hot path
+  kUnavailable,        // a peer that cannot be reached (name not resolved, connection refused)
+  kDeadlineExceeded,   // a peer that went silent past its time limit
   kInternal,
 };
 
@@ -46,6 +48,8 @@ inline Status not_found(std::string m) { return {ErrorCode::kNotFound, std::move
 inline Status unsupported(std::string m) { return {ErrorCode::kUnsupported, std::move(m)}; }
 inline Status io_error(std::string m) { return {ErrorCode::kIoError, std::move(m)}; }
 inline Status out_of_range(std::string m) { return {ErrorCode::kOutOfRange, std::move(m)}; }
+inline Status unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
+inline Status deadline_exceeded(std::string m) { return {ErrorCode::kDeadlineExceeded, std::move(m)}; }
 
 template <typename T>
 class [[nodiscard]] Result {

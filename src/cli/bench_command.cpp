@@ -82,18 +82,21 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// base_url may or may not end in /v1 (both spellings are common in client configs).
-std::string endpoint_url(std::string base, Endpoint endpoint) {
+// The API root ending in /v1: base_url may or may not end in /v1 (both spellings are common
+// in client configs).
+std::string api_base(std::string base) {
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.size() < 3 || base.compare(base.size() - 3, 3, "/v1") != 0) base += "/v1";
-  return base + (endpoint == Endpoint::kChat ? "/chat/completions" : "/completions");
+  return base;
+}
+
+std::string endpoint_url(const std::string& base_url, Endpoint endpoint) {
+  return api_base(base_url) + (endpoint == Endpoint::kChat ? "/chat/completions" : "/completions");
 }
 
 // The first model the server lists, for a run without --model.
 Result<std::string> first_served_model(const std::string& base_url, const http::Headers& headers) {
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (base.size() < 3 || base.compare(base.size() - 3, 3, "/v1") != 0) base += "/v1";
+  const std::string base = api_base(base_url);
   TB_ASSIGN_OR_RETURN(auto response, http::fetch({.url = base + "/models", .headers = headers,
                                                    .timeout = std::chrono::seconds(30)}));
   if (response.status != 200)

@@ -44,20 +44,18 @@ namespace {
 // Answers with longer headers are refused as malformed.
 constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
 
-// An io error naming what failed, the host, and why ("timed out" for a Beast timeout).
-Status transport_error(std::string_view what, const Url& url, const error_code& ec) {
-  std::string why = ec == beast::error::timeout ? std::string("timed out") : ec.message();
-  return io_error("http " + std::string(what) + " " + url.authority() + ": " + why);
+// An error naming what failed, the host, and why. Its code says what kind of failure it was:
+// kDeadlineExceeded for a timeout, kUnavailable when the peer could not be reached at all,
+// kIoError for a connection that broke or an answer that made no sense.
+Status transport_error(std::string_view what, const Url& url, const error_code& ec,
+                       bool reaching = false) {
+  const bool timed_out = ec == beast::error::timeout;
+  std::string message = "http " + std::string(what) + " " + url.authority() + ": " +
+                        (timed_out ? std::string("timed out") : ec.message());
+  if (timed_out) return deadline_exceeded(std::move(message));
+  return reaching ? unavailable(std::move(message)) : io_error(std::move(message));
 }
 
 // The request as sent: host and user-agent added when absent, content-length set.
@@ -81,7 +79,7 @@ bhttp::request<bhttp::string_body> build_request(const Url& url, const ClientReq
 Headers response_headers(const bhttp::fields& fields) {
   Headers headers;
   for (const auto& field : fields) {
-    headers.emplace_back(lowercase(to_std(field.name_string())), std::string(to_std(field.value())));
+    headers.emplace_back(ascii_lowercase(to_std(field.name_string())), std::string(to_std(field.value())));
   }
   return headers;
 }
@@ -143,14 +141,14 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> AsyncClient::Impl::connect(
     auto endpoints = co_await resolver->async_resolve(
         url.host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
     deadline.cancel();
-    if (ec) co_return transport_error("cannot resolve", url, ec);
+    if (ec) co_return transport_error("cannot resolve", url, ec, /*reaching=*/true);
     it = resolved.emplace(authority, std::move(endpoints)).first;
   }
   auto connection = std::make_unique<Connection>(io);
   connection->stream.expires_after(request.timeout);
   co_await connection->stream.async_connect(it->second,
                                             asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return transport_error("cannot connect to", url, ec);
+  if (ec) co_return transport_error("cannot connect to", url, ec, /*reaching=*/true);
   error_code ignored;
   connection->stream.socket().set_option(tcp::no_delay(true), ignored);
   ++stats.connections_opened;

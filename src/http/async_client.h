@@ -27,7 +27,9 @@ struct AsyncHandlers {
   // sees the client leave.
   std::function<bool(std::string_view piece)> on_body = {};
   // Exactly once, last: ok when the body ended (or the caller abandoned it), otherwise the
-  // transport failure (cannot connect, timed out, connection broken, malformed answer).
+  // transport failure: kUnavailable (cannot resolve or connect), kDeadlineExceeded (silent
+  // past ClientRequest::timeout), kIoError (connection broken, malformed answer), or
+  // kInvalidArgument (a bad URL).
   std::function<void(Status status)> on_done = {};
 };
 

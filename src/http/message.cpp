@@ -39,6 +39,12 @@ bool is_framing_header(std::string_view name) {
 
 }  // namespace
 
+std::string ascii_lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (iequals(key, name)) return std::string_view(value);

@@ -14,6 +14,9 @@ namespace turbine::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// `s` with A-Z lowered (header names, tokens); other bytes as they are.
+std::string ascii_lowercase(std::string_view s);
+
 // The value of the first header named `name` (ASCII case-insensitive), or nullopt.
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name);
 

@@ -27,15 +27,7 @@ std::string endpoint_string(const asio::ip::tcp::socket& socket) {
   return address + ":" + std::to_string(endpoint.port());
 }
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string_view to_std(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
 
 // Splits a request-target into path and query. An absolute-form target
 // ("http://host/path?q", which proxies send) routes by its path.
@@ -211,7 +203,7 @@ void ServerConnection::maybe_send_continue() {
   const auto& header = parser_->get();
   auto expect = header.find(bhttp::field::expect);
   if (expect == header.end() || header.version() < 11) return;
-  if (lowercase(to_std(expect->value())) != "100-continue") return;
+  if (ascii_lowercase(to_std(expect->value())) != "100-continue") return;
   // curl and others wait (about a second) for this before they send a large body.
   write_queue_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n");
   start_write();
@@ -229,7 +221,7 @@ void ServerConnection::dispatch() {
   split_target(request.target, &request.path, &request.query);
   request.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message) {
-    request.headers.emplace_back(lowercase(to_std(field.name_string())),
+    request.headers.emplace_back(ascii_lowercase(to_std(field.name_string())),
                                  std::string(to_std(field.value())));
   }
   request.body = std::move(message.body());

@@ -63,7 +63,7 @@ class Runner {
     const double cpu_start = thread_cpu_seconds();
     if (workload_.has_timestamps()) {
       trace_arrival();
-    } else if (arrivals_) {
+    } else if (!closed_loop_) {
       open_arrival(0.0);
     } else {
       for (int64_t user = 0; user < o_.concurrency; ++user) start_session(0.0);
@@ -148,9 +148,8 @@ class Runner {
   }
 
   bool below_cap() const {
-    return arrivals_ == std::nullopt && !workload_.has_timestamps()
-               ? true  // closed loop: the number of users is the cap
-               : o_.concurrency == 0 || num_in_flight_ < o_.concurrency;
+    return closed_loop_  // the number of users is the cap
+           || o_.concurrency == 0 || num_in_flight_ < o_.concurrency;
   }
 
   void turn_ready(std::shared_ptr<Session> session, double arrival_s) {
@@ -234,12 +233,9 @@ class Runner {
   void classify(Exchange& ex, const Status& status) {
     RequestRecord& r = ex.record;
     if (!status.is_ok()) {
-      const std::string& m = status.message();
-      const bool no_connection = m.find("cannot connect") != std::string::npos ||
-                                 m.find("cannot resolve") != std::string::npos;
-      r.error_kind = m.find("timed out") != std::string::npos ? "timeout"
-                     : no_connection                          ? "connect"
-                                                              : "disconnected";
+      r.error_kind = status.code() == ErrorCode::kDeadlineExceeded ? "timeout"
+                     : status.code() == ErrorCode::kUnavailable    ? "connect"
+                                                                   : "disconnected";
       r.error_message = status.message();
     } else if (r.http_status != 200) {
       r.error_kind = "http_" + std::to_string(r.http_status);
@@ -278,8 +274,8 @@ class Runner {
       session->replies.push_back(std::move(ex.reply));
       const double at_s = now_s() + session->plan.turns[session->next_turn].think_time_s;
       schedule(at_s, [this, session, at_s] { turn_ready(session, at_s); }, /*arrival=*/false);
-    } else if (!arrivals_ && !workload_.has_timestamps()) {
-      start_session(now_s());  // closed loop: this user starts over
+    } else if (closed_loop_) {
+      start_session(now_s());  // this user starts over
     }
   }
 
@@ -316,7 +312,9 @@ class Runner {
   http::AsyncClient& client_;
   SessionFeed feed_;
   Rng rng_;
-  std::optional<ArrivalProcess> arrivals_;
+  std::optional<ArrivalProcess> arrivals_;  // open loop only
+  // Users start sessions back to back (no rate, no trace); otherwise arrivals do.
+  const bool closed_loop_ = o_.request_rate <= 0 && !workload_.has_timestamps();
   http::Headers headers_;
   http::AsyncClientStats stats_at_start_ = client_.stats();
   Clock::time_point start_;

@@ -186,6 +186,7 @@ TEST(AsyncClient, TransportErrorsReachOnDone) {
   client.run();
   ASSERT_FALSE(refused.is_ok());
   EXPECT_NE(refused.message().find("cannot connect"), std::string::npos) << refused.message();
+  EXPECT_EQ(refused.code(), ErrorCode::kUnavailable);
   EXPECT_EQ(bad_url.code(), ErrorCode::kInvalidArgument);
 }
 
@@ -198,6 +199,7 @@ TEST(AsyncClient, SilentServerTimesOut) {
   client.run();
   ASSERT_FALSE(result.is_ok());
   EXPECT_NE(result.message().find("timed out"), std::string::npos) << result.message();
+  EXPECT_EQ(result.code(), ErrorCode::kDeadlineExceeded);
 }
 
 TEST(AsyncClient, TimersRunInTimeOrderAndPostWorksFromOtherThreads) {
