@@ -66,6 +66,7 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const Checkpoint>
   TB_ASSIGN_OR_RETURN(e->runner_, ModelRunner::create(e->checkpoint_, *e->backend_, runner_options));
   e->kv_ = std::make_unique<KvCacheManager>(int32_t(shape.num_blocks), options.block_size,
                                             options.prefix_caching);
+  if (options.kv_events) e->kv_->pool().enable_events();
   e->scheduler_ = std::make_unique<Scheduler>(*e->kv_);
   e->vocab_size_ = c.vocab_size;
   e->scratch_.resize(size_t(c.vocab_size));
@@ -182,6 +183,7 @@ void Engine::abort_request(uint64_t id, FinishReason reason, const std::string& 
     out.index = seq->index;
     out.finish_reason = reason;
     out.error = error;
+    if (reason == FinishReason::kError) out.error_code = ErrorCode::kInternal;
     out.num_prompt_tokens = int64_t(r.prompt.size());
     out.num_cached_tokens = r.num_cached_tokens;
     r.sink(std::move(out));
@@ -247,6 +249,10 @@ void Engine::step() {
   stats_.last_step_seconds.store(seconds, std::memory_order_relaxed);
   publish_stats();
   if (observer_) observer_({int64_t(out.scheduled.size()), out.num_tokens, limits.token_budget, seconds});
+  if (kv_observer_) {
+    std::vector<KvEvent> events = kv_->pool().take_events();
+    if (!events.empty()) kv_observer_(std::move(events));
+  }
 }
 
 void Engine::publish_stats() {

@@ -39,6 +39,7 @@ struct EngineOptions {
   int32_t max_waiting_requests = 256;   // submit() beyond this: kResourceExhausted
   double target_itl_seconds = 0.0;      // > 0: steps sized to keep every stream under it
   std::vector<int32_t> stop_token_ids;  // end-of-sequence/turn tokens (the tokenizer's)
+  bool kv_events = false;               // record prefix-cache events for set_kv_event_observer
 };
 
 // Counters for /metrics, updated by the engine thread after each step.
@@ -81,10 +82,18 @@ class Engine {
   void cancel(uint64_t request_id);
   // Called after every step on the engine thread; set before the first submit.
   void set_step_observer(std::function<void(const StepInfo&)> observer) { observer_ = std::move(observer); }
+  // Called on the engine thread after each step that stored or removed prefix-cache blocks, with
+  // those events in order (a KV-aware router's index is built from them). Needs
+  // EngineOptions::kv_events; set before the first submit.
+  void set_kv_event_observer(std::function<void(std::vector<KvEvent>)> observer) {
+    kv_observer_ = std::move(observer);
+  }
 
   const EngineStats& stats() const { return stats_; }
   const ModelConfig& config() const { return checkpoint_->config; }
   int64_t max_model_len() const { return max_model_len_; }
+  int32_t block_size() const { return options_.block_size; }
+  int32_t max_num_seqs() const { return options_.max_num_seqs; }
   int64_t num_kv_blocks() const { return runner_->num_kv_blocks(); }
   int64_t kv_cache_bytes() const { return runner_->kv_cache().num_bytes(); }
   std::string backend_name() const { return backend_->name(); }
@@ -121,6 +130,7 @@ class Engine {
   int64_t max_model_len_ = 0;
   int64_t vocab_size_ = 0;
   std::function<void(const StepInfo&)> observer_;
+  std::function<void(std::vector<KvEvent>)> kv_observer_;
 
   // Engine thread.
   std::unordered_map<uint64_t, std::unique_ptr<Request>> requests_;

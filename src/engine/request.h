@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/kv_cache_manager.h"
 #include "engine/sampler.h"
 
@@ -44,6 +45,9 @@ struct RequestOutput {
   FinishReason finish_reason = FinishReason::kNone;  // set on the choice's last output
   bool stopped_on_token = false;        // the last token is a stop token (not part of the text)
   std::string error;                    // finish_reason == kError
+  ErrorCode error_code = ErrorCode::kOk;  // finish_reason == kError: what kind (worker_client.h)
+  bool started = false;                 // kError from a worker client: outputs had come before
+  std::string text;                     // external engines: generated text, when token ids are unknown
   int64_t num_prompt_tokens = 0;
   int64_t num_cached_tokens = 0;        // prompt tokens found in the prefix cache
   double queue_seconds = 0.0;           // from submit() to the first step that ran the request

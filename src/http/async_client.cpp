@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <exception>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -102,7 +104,9 @@ bool is_stale_connection_error(const error_code& ec) {
 }  // namespace
 
 struct AsyncClient::Impl {
-  explicit Impl(Options o) : options(o) {}
+  explicit Impl(Options o) : options(o) {
+    if (options.run_until_stopped) work.emplace(io.get_executor());
+  }
 
   Options options;
   asio::io_context io{1};  // declared first, destroyed last: sockets and timers belong to it
@@ -111,6 +115,8 @@ struct AsyncClient::Impl {
   size_t num_in_flight = 0;
   AsyncClientStats stats;
   std::list<std::shared_ptr<asio::steady_timer>> timers;  // post_at's, until they fire
+  // Options::run_until_stopped: keeps run() from returning when nothing is in flight.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 
   ~Impl() {
     io.stop();

@@ -44,6 +44,9 @@ class AsyncClient {
   struct Options {
     // Kept-alive connections held per host:port for reuse; more are closed after use.
     size_t max_idle_per_host = 1024;
+    // run() returns only on stop(), not when idle: a client serving requests posted from other
+    // threads over a long life (the frontend's connections to workers) runs it on its own thread.
+    bool run_until_stopped = false;
   };
 
   AsyncClient();
