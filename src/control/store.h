@@ -63,7 +63,8 @@ class Store {
   // Deletes `key`; true if it existed.
   virtual Result<bool> erase(std::string_view key) = 0;
 
-  // A lease that ends `ttl` after its last keep-alive, deleting its keys.
+  // A lease that ends `ttl` after its last keep-alive, deleting its keys. etcd raises a short
+  // TTL to its minimum (1.5 election timeouts, whole seconds: 2 s at etcd's defaults).
   virtual Result<LeaseId> grant_lease(std::chrono::seconds ttl) = 0;
   // Restarts the lease's TTL. kNotFound once it has ended.
   virtual Status keep_alive(LeaseId lease) = 0;
