@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   turbine::cli::add_model_command(app);
   turbine::cli::add_generate_command(app);
   turbine::cli::add_serve_command(app);
+  turbine::cli::add_worker_command(app);
+  turbine::cli::add_frontend_command(app);
+  turbine::cli::add_models_command(app);
   turbine::cli::add_bench_command(app, std::vector<std::string>(argv, argv + argc));
   try {
     app.parse(argc, argv);

@@ -17,50 +17,68 @@ size_t char_boundary_at_most(const std::string& text, size_t limit) {
   return i;
 }
 
+// The answer for a request that ended in error: its kind decides the status (worker_client.h).
+api::ApiError error_of(const RequestOutput& out) {
+  const std::string message = out.error.empty() ? "the request was aborted" : out.error;
+  if (out.finish_reason == FinishReason::kAbort) return api::server_error(message);
+  switch (out.error_code) {
+    case ErrorCode::kResourceExhausted: return api::rate_limited("the server is busy: " + message);
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kDeadlineExceeded: return api::service_unavailable(message);
+    case ErrorCode::kInvalidArgument: return api::invalid_request(message);
+    default: return api::server_error(message);
+  }
+}
+
 api::FinishReason api_reason(FinishReason r) {
   return r == FinishReason::kLength ? api::FinishReason::kLength : api::FinishReason::kStop;
 }
 
 }  // namespace
 
-GenerationJob::GenerationJob(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics,
-                             JobOptions options, int32_t n)
-    : model_(model), metrics_owner_(std::move(owner)), metrics_(metrics), options_(std::move(options)), n_(n), start_time_(Clock::now()) {
+GenerationJob::GenerationJob(std::shared_ptr<const ServedModel> model, JobRoute route,
+                             std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics, JobOptions options, int32_t n)
+    : model_(std::move(model)), route_(std::move(route)), metrics_owner_(std::move(owner)), metrics_(metrics),
+      options_(std::move(options)), n_(n), start_time_(Clock::now()) {
   for (const auto& s : options_.stop) max_stop_bytes_ = std::max(max_stop_bytes_, s.size());
 }
 
-void GenerationJob::start(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics,
-                          JobOptions options, std::vector<JobPrompt> prompts, GenerationParams params,
-                          http::Responder responder) {
-  auto job = std::make_shared<GenerationJob>(model, std::move(owner), metrics, std::move(options), params.n);
+void GenerationJob::start(std::shared_ptr<const ServedModel> model, JobRoute route, std::shared_ptr<ServingMetrics> owner,
+                          ModelMetrics* metrics, JobOptions options, std::vector<JobPrompt> prompts,
+                          GenerationParams params, http::Responder responder) {
+  auto job = std::make_shared<GenerationJob>(model, std::move(route), std::move(owner), metrics, std::move(options),
+                                             params.n);
   {
-    std::lock_guard<std::mutex> lk(job->mu_);  // outputs wait until the job is set up
+    // Outputs from other threads wait until the job is set up. A failure the router knows at once
+    // comes on this thread, inside submit() (the lock is recursive for it): it answers, and the
+    // set-up stops.
+    std::lock_guard<std::recursive_mutex> lk(job->mu_);
     job->responder_ = std::move(responder);
     for (size_t p = 0; p < prompts.size(); ++p) {
       for (int32_t i = 0; i < params.n; ++i)
-        job->choices_.emplace_back(*model.tokenizer, job->options_.skip_special_tokens);
+        job->choices_.emplace_back(*model->tokenizer, job->options_.skip_special_tokens);
       Part part;
       part.num_prompt_tokens = int64_t(prompts[p].tokens.size());
       part.first_prompt_token = prompts[p].tokens.empty() ? -1 : prompts[p].tokens[0];
       part.echo_text = std::move(prompts[p].text);
       job->parts_.push_back(std::move(part));
     }
-    for (size_t p = 0; p < prompts.size(); ++p) {
-      EngineRequest req;
+    for (size_t p = 0; p < prompts.size() && !job->done_; ++p) {
+      WorkerRequest req;
       req.prompt = std::move(prompts[p].tokens);
       req.params = params;
-      req.sink = [job, p](RequestOutput&& out) { job->on_output(p, std::move(out)); };
-      auto id = model.engine->submit(std::move(req));
-      if (!id) {
-        job->done_ = true;
-        job->cancel_parts();
-        const Status& s = id.status();
-        job->responder_.respond(error_response(s.code() == ErrorCode::kResourceExhausted
-                                                   ? api::rate_limited("the server is busy: " + s.message())
-                                                   : api::invalid_request(s.message())));
+      auto handle = job->route_.router->submit(job->route_.model, job->route_.version, std::move(req),
+                                               [job, p](RequestOutput&& out) { job->on_output(p, std::move(out)); });
+      if (!handle) {
+        const Status& s = handle.status();
+        job->fail(s.code() == ErrorCode::kNotFound ? api::service_unavailable(s.message()) : api::server_error(s.message()));
         return;
       }
-      job->parts_[p].engine_id = *id;
+      job->parts_[p].route = std::move(*handle);
+    }
+    if (job->done_) {
+      job->cancel_parts();
+      return;
     }
     if (job->options_.stream)
       job->stream_ = job->responder_.start_stream(200, http::kSseContentType, http::sse_headers());
@@ -70,7 +88,7 @@ void GenerationJob::start(ServedModel& model, std::shared_ptr<ServingMetrics> ow
   std::weak_ptr<GenerationJob> weak = job;
   job->responder_.on_disconnect([weak] {
     if (auto j = weak.lock()) {
-      std::lock_guard<std::mutex> lk(j->mu_);
+      std::lock_guard<std::recursive_mutex> lk(j->mu_);
       j->done_ = true;
       j->cancel_parts();
     }
@@ -79,38 +97,38 @@ void GenerationJob::start(ServedModel& model, std::shared_ptr<ServingMetrics> ow
 
 void GenerationJob::cancel_parts() {
   for (const Part& p : parts_)
-    if (p.engine_id != 0) model_.engine->cancel(p.engine_id);
+    if (p.route) route_.router->cancel(p.route);
 }
 
 api::TokenLogprob GenerationJob::to_api(const TokenLogprob& t) const {
   api::TokenLogprob a;
-  a.token = model_.tokenizer->token_bytes(t.token);
+  a.token = model_->tokenizer->token_bytes(t.token);
   a.logprob = t.logprob;
-  for (const auto& [id, lp] : t.top) a.top.push_back({model_.tokenizer->token_bytes(id), lp});
+  for (const auto& [id, lp] : t.top) a.top.push_back({model_->tokenizer->token_bytes(id), lp});
   return a;
 }
 
 void GenerationJob::on_output(size_t part, RequestOutput&& out) {
-  std::lock_guard<std::mutex> lk(mu_);
+  std::lock_guard<std::recursive_mutex> lk(mu_);
   if (done_) return;
   Part& p = parts_[part];
   p.num_cached_tokens = out.num_cached_tokens;
   if (!out.prompt_logprobs.empty()) {  // echo: the prompt's own logprobs (the first has none)
     for (size_t i = 0; i < out.prompt_logprobs.size(); ++i) {
       api::TokenLogprob a;
-      if (i == 0) a.token = model_.tokenizer->token_bytes(p.first_prompt_token);  // not scored
+      if (i == 0) a.token = model_->tokenizer->token_bytes(p.first_prompt_token);  // not scored
       else a = to_api(out.prompt_logprobs[i]);
       p.echo_logprobs.push_back(std::move(a));
     }
   }
   if (out.finish_reason == FinishReason::kAbort || out.finish_reason == FinishReason::kError) {
-    fail(out.error.empty() ? "the request was aborted" : out.error);
+    fail(error_of(out));
     return;
   }
   Choice& c = choices_[part * size_t(n_) + size_t(out.index)];
   if (c.finished) return;  // cut at a stop string; the engine has not heard yet
   const auto now = Clock::now();
-  if (!out.tokens.empty() && metrics_) {
+  if ((!out.tokens.empty() || !out.text.empty()) && metrics_) {
     if (!first_token_seen_) {
       first_token_seen_ = true;
       metrics_->time_to_first_token->observe(std::chrono::duration<double>(now - start_time_).count());
@@ -140,6 +158,10 @@ void GenerationJob::append_tokens(Choice& c, const RequestOutput& out) {
     }
     if (options_.logprobs) c.logprobs.push_back(to_api(t));
     append_text(c, c.detok.push(t.token));
+  }
+  if (!out.text.empty() && !c.finished) {  // an external engine's text: one output, one token
+    ++c.num_tokens;
+    append_text(c, out.text);
   }
 }
 
@@ -257,6 +279,7 @@ std::string GenerationJob::json_response() const {
 void GenerationJob::complete() {
   done_ = true;
   cancel_parts();  // choices cut at stop strings may still run in the engine
+  report_outcome(true);
   if (metrics_) {
     metrics_->e2e_request_latency->observe(std::chrono::duration<double>(Clock::now() - start_time_).count());
     metrics_->request_success->inc();
@@ -281,18 +304,23 @@ void GenerationJob::complete() {
   stream_->finish();
 }
 
-void GenerationJob::fail(const std::string& message) {
+void GenerationJob::fail(const api::ApiError& e) {
   done_ = true;
   cancel_parts();
-  const api::ApiError e = api::server_error(message);
-  if (!options_.stream) {
+  if (e.status >= 500) report_outcome(false);  // the client's own mistakes say nothing of the version
+  if (!stream_) {  // not streaming, or the stream has not started: a plain error answer
     responder_.respond(error_response(e));
     return;
   }
-  if (!stream_) return;
   stream_->write(http::sse_event(api::error_json(e)));
   stream_->write(http::sse_event("[DONE]"));
   stream_->finish();
+}
+
+void GenerationJob::report_outcome(bool ok) {
+  if (outcome_reported_ || !route_.on_outcome) return;
+  outcome_reported_ = true;
+  route_.on_outcome(ok, std::chrono::duration<double>(Clock::now() - start_time_).count());
 }
 
 }  // namespace turbine

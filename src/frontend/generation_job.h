@@ -1,11 +1,12 @@
 // One HTTP request for completions in flight: its prompts, each an engine request with n
-// choices, and the answer being built from their outputs — detokenized incrementally, cut at
+// choices routed to an instance (router/), and the answer being built from their outputs — detokenized incrementally, cut at
 // stop strings, streamed as SSE chunks or gathered into one JSON response, with its latencies
-// recorded. Outputs arrive on the engine thread; the job's lock also covers its start on the HTTP
-// thread, so an output that comes before the stream has started waits for it.
+// recorded. Outputs arrive on the instances' threads; the job's lock also covers its start on the
+// HTTP thread, so an output that comes before the stream has started waits for it.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "api/completion_response.h"
 #include "engine/request.h"
 #include "frontend/served_model.h"
+#include "router/router.h"
 #include "frontend/serving_metrics.h"
 #include "http/responder.h"
 
@@ -37,6 +39,16 @@ struct JobOptions {
   bool echo = false;                  // completions: the prompt (and its logprobs) come first
 };
 
+// Where a job's requests go and who hears how it went.
+struct JobRoute {
+  Router* router = nullptr;   // outlives the job
+  std::string model;          // the router's model name
+  std::string version;        // "" = any version
+  // Called once when the job ends: ok, and seconds from start to end (the registry's rollback
+  // monitor). May be empty.
+  std::function<void(bool ok, double seconds)> on_outcome;
+};
+
 struct JobPrompt {
   std::vector<int32_t> tokens;
   std::string text;                   // for echo
@@ -44,14 +56,15 @@ struct JobPrompt {
 
 class GenerationJob : public std::enable_shared_from_this<GenerationJob> {
  public:
-  // Submits every prompt to the model's engine and answers through `responder`: at once with an
-  // error (429 when the queue is full), or as outputs arrive. `model` and `metrics` must outlive
-  // the job: the model lives as long as the server, the metrics as long as `owner`.
-  static void start(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics, JobOptions options,
-                    std::vector<JobPrompt> prompts, GenerationParams params, http::Responder responder);
+  // Routes every prompt to an instance and answers through `responder`: at once with an error
+  // (429 when every instance is full, 503 when none is up), or as outputs arrive. `metrics`
+  // must live as long as `owner`.
+  static void start(std::shared_ptr<const ServedModel> model, JobRoute route, std::shared_ptr<ServingMetrics> owner,
+                    ModelMetrics* metrics, JobOptions options, std::vector<JobPrompt> prompts,
+                    GenerationParams params, http::Responder responder);
 
-  GenerationJob(ServedModel& model, std::shared_ptr<ServingMetrics> owner, ModelMetrics* metrics,
-                JobOptions options, int32_t n);
+  GenerationJob(std::shared_ptr<const ServedModel> model, JobRoute route, std::shared_ptr<ServingMetrics> owner,
+                ModelMetrics* metrics, JobOptions options, int32_t n);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -69,8 +82,8 @@ class GenerationJob : public std::enable_shared_from_this<GenerationJob> {
     api::FinishReason finish_reason = api::FinishReason::kStop;
     Clock::time_point last_token_time{};
   };
-  struct Part {                             // one prompt = one engine request
-    uint64_t engine_id = 0;
+  struct Part {                             // one prompt = one routed request
+    std::shared_ptr<RouteHandle> route;
     int64_t num_prompt_tokens = 0;
     int64_t num_cached_tokens = 0;
     int32_t first_prompt_token = -1;
@@ -84,22 +97,25 @@ class GenerationJob : public std::enable_shared_from_this<GenerationJob> {
   void finish_choice(Choice& c, api::FinishReason reason);
   void stream_choice(size_t index, Choice& c);
   void complete();
-  void fail(const std::string& message);
+  void fail(const api::ApiError& error);
+  void report_outcome(bool ok);
   void cancel_parts();
   api::Usage usage() const;
   api::TokenLogprob to_api(const TokenLogprob& t) const;
   std::string json_response() const;
 
-  ServedModel& model_;
+  std::shared_ptr<const ServedModel> model_;
+  JobRoute route_;
   std::shared_ptr<ServingMetrics> metrics_owner_;  // keeps *metrics_ alive
   ModelMetrics* metrics_;
   JobOptions options_;
   int32_t n_;
-  std::mutex mu_;
+  std::recursive_mutex mu_;  // see start()
   std::vector<Part> parts_;
   std::vector<Choice> choices_;             // part * n + choice index
   size_t num_finished_ = 0;
   bool done_ = false;
+  bool outcome_reported_ = false;
   http::Responder responder_;
   std::shared_ptr<http::ResponseStream> stream_;
   Clock::time_point start_time_;

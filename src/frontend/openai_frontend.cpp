@@ -59,13 +59,12 @@ JobOptions job_options(const api::GenerationParams& p, bool chat, const ServedMo
 
 }  // namespace
 
-OpenAiFrontend::OpenAiFrontend(std::vector<ServedModel*> models, FrontendOptions options)
-    : models_(std::move(models)), server_([&] {
+OpenAiFrontend::OpenAiFrontend(FrontendParts parts, FrontendOptions options)
+    : parts_(std::move(parts)), server_([&] {
         http::ServerOptions o = options.http;
         o.error_body = transport_error;
         return o;
       }()) {
-  for (ServedModel* m : models_) model_metrics_.push_back(metrics_->add_model(m->name, *m->engine));
   server_.route("POST", "/v1/chat/completions", [this](http::Request q, http::Responder r) { handle_chat(std::move(q), std::move(r)); });
   server_.route("POST", "/v1/completions", [this](http::Request q, http::Responder r) { handle_completions(std::move(q), std::move(r)); });
   server_.route("GET", "/v1/models", [this](http::Request q, http::Responder r) { handle_models(std::move(q), std::move(r)); });
@@ -73,24 +72,53 @@ OpenAiFrontend::OpenAiFrontend(std::vector<ServedModel*> models, FrontendOptions
   server_.route("POST", "/detokenize", [this](http::Request q, http::Responder r) { handle_detokenize(std::move(q), std::move(r)); });
   server_.route("GET", "/metrics", [this](http::Request q, http::Responder r) { handle_metrics(std::move(q), std::move(r)); });
   server_.route("GET", "/health", [](http::Request, http::Responder r) { r.respond({200, "", ""}); });
+  if (parts_.registry) {
+    registry::AdminApiOptions ao;
+    ao.admin_key = options.admin_key;
+    ao.live_versions = [router = parts_.router] {
+      std::vector<std::pair<std::string, std::string>> live;
+      for (const InstanceStatus& s : router->instances()) live.emplace_back(s.info.model, s.info.version);
+      return live;
+    };
+    admin_ = std::make_unique<registry::AdminApi>(*parts_.registry, std::move(ao));
+    admin_->add_routes(server_);
+  }
 }
 
 OpenAiFrontend::~OpenAiFrontend() { server_.stop(); }
 
 Status OpenAiFrontend::start(const std::string& host, uint16_t port) { return server_.start(host, port); }
 
-ServedModel* OpenAiFrontend::find_model(const std::string& name) const {
-  if (name.empty()) return models_.empty() ? nullptr : models_.front();
-  for (ServedModel* m : models_)
-    if (m->name == name) return m;
-  return nullptr;
+std::optional<OpenAiFrontend::Target> OpenAiFrontend::resolve(const std::string& requested) {
+  Target t;
+  t.route.router = parts_.router;
+  std::string model = requested;
+  if (parts_.registry && !requested.empty()) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    Router* router = parts_.router;
+    const registry::ResolvedModel r = parts_.registry->resolve(
+        requested, [router](std::string_view m, std::string_view v) { return router->has_instances(std::string(m), std::string(v)); },
+        rng);
+    model = r.model;
+    t.route.version = r.version;
+    if (!r.version.empty())
+      t.route.on_outcome = [reg = parts_.registry, model = r.model, version = r.version](bool ok, double seconds) {
+        reg->record_outcome(model, version, ok, seconds);
+      };
+  }
+  auto entry = parts_.catalog->find(model);
+  if (!entry) return std::nullopt;
+  t.route.model = entry->model->name;
+  t.entry = std::move(*entry);
+  return t;
 }
 
 void OpenAiFrontend::handle_chat(http::Request request, http::Responder responder) {
   auto req = api::parse_chat_completion_request(request.body);
   if (!req) return responder.respond(error_response(req.error()));
-  ServedModel* model = find_model(req->params.model);
-  if (!model) return responder.respond(error_response(api::model_not_found(req->params.model)));
+  auto target = resolve(req->params.model);
+  if (!target) return responder.respond(error_response(api::model_not_found(req->params.model)));
+  const ServedModel* model = target->entry.model.get();
   auto tokens = chat_prompt_tokens(*model, req->template_messages, req->template_tools,
                                    req->template_options, req->add_special_tokens);
   if (!tokens) return responder.respond(error_response(tokens.error()));
@@ -101,16 +129,16 @@ void OpenAiFrontend::handle_chat(http::Request request, http::Responder responde
   o.logprobs = req->logprobs;
   std::vector<JobPrompt> prompts(1);
   prompts[0].tokens = std::move(*tokens);
-  const size_t index = size_t(std::find(models_.begin(), models_.end(), model) - models_.begin());
-  GenerationJob::start(*model, metrics_, model_metrics_[index], std::move(o), std::move(prompts), std::move(*params),
-                       std::move(responder));
+  GenerationJob::start(target->entry.model, std::move(target->route), parts_.metrics, target->entry.metrics, std::move(o),
+                       std::move(prompts), std::move(*params), std::move(responder));
 }
 
 void OpenAiFrontend::handle_completions(http::Request request, http::Responder responder) {
   auto req = api::parse_completion_request(request.body);
   if (!req) return responder.respond(error_response(req.error()));
-  ServedModel* model = find_model(req->params.model);
-  if (!model) return responder.respond(error_response(api::model_not_found(req->params.model)));
+  auto target = resolve(req->params.model);
+  if (!target) return responder.respond(error_response(api::model_not_found(req->params.model)));
+  const ServedModel* model = target->entry.model.get();
   const Tokenizer& tok = *model->tokenizer;
   std::vector<JobPrompt> prompts;
   for (auto& p : req->prompts) {
@@ -139,14 +167,15 @@ void OpenAiFrontend::handle_completions(http::Request request, http::Responder r
   JobOptions o = job_options(req->params, /*chat=*/false, *model);
   o.logprobs = req->logprobs.has_value();
   o.echo = req->echo;
-  const size_t index = size_t(std::find(models_.begin(), models_.end(), model) - models_.begin());
-  GenerationJob::start(*model, metrics_, model_metrics_[index], std::move(o), std::move(prompts), std::move(*params),
-                       std::move(responder));
+  GenerationJob::start(target->entry.model, std::move(target->route), parts_.metrics, target->entry.metrics, std::move(o),
+                       std::move(prompts), std::move(*params), std::move(responder));
 }
 
 void OpenAiFrontend::handle_models(http::Request, http::Responder responder) {
   std::vector<api::ModelCard> cards;
-  for (const ServedModel* m : models_) {
+  for (const ModelCatalog::Entry& e : parts_.catalog->list()) {
+    const ServedModel* m = e.model.get();
+    if (!parts_.router->has_instances(m->name)) continue;  // its workers are gone
     api::ModelCard c;
     c.id = m->name;
     c.created = m->created;
@@ -160,8 +189,9 @@ void OpenAiFrontend::handle_models(http::Request, http::Responder responder) {
 void OpenAiFrontend::handle_tokenize(http::Request request, http::Responder responder) {
   auto req = api::parse_tokenize_request(request.body);
   if (!req) return responder.respond(error_response(req.error()));
-  ServedModel* model = find_model(req->model);
-  if (!model) return responder.respond(error_response(api::model_not_found(req->model)));
+  auto entry = parts_.catalog->find(req->model);
+  if (!entry) return responder.respond(error_response(api::model_not_found(req->model)));
+  const ServedModel* model = entry->model.get();
   std::vector<int32_t> tokens;
   if (req->is_chat) {
     auto t = chat_prompt_tokens(*model, req->template_messages, req->template_tools, req->template_options,
@@ -182,8 +212,9 @@ void OpenAiFrontend::handle_tokenize(http::Request request, http::Responder resp
 void OpenAiFrontend::handle_detokenize(http::Request request, http::Responder responder) {
   auto req = api::parse_detokenize_request(request.body);
   if (!req) return responder.respond(error_response(req.error()));
-  ServedModel* model = find_model(req->model);
-  if (!model) return responder.respond(error_response(api::model_not_found(req->model)));
+  auto entry = parts_.catalog->find(req->model);
+  if (!entry) return responder.respond(error_response(api::model_not_found(req->model)));
+  const ServedModel* model = entry->model.get();
   for (int32_t t : req->tokens)
     if (t < 0 || t >= model->tokenizer->vocab_size())
       return responder.respond(error_response(api::invalid_request(
@@ -192,7 +223,7 @@ void OpenAiFrontend::handle_detokenize(http::Request request, http::Responder re
 }
 
 void OpenAiFrontend::handle_metrics(http::Request, http::Responder responder) {
-  responder.respond({200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render()});
+  responder.respond({200, "text/plain; version=0.0.4; charset=utf-8", parts_.metrics->render()});
 }
 
 }  // namespace turbine

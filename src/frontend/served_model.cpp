@@ -13,8 +13,8 @@ std::string default_model_name(const std::string& path) {
   return name;
 }
 
-Result<std::unique_ptr<ServedModel>> load_served_model(const std::string& path, const std::string& name,
-                                                       EngineOptions options) {
+Result<std::unique_ptr<ServedModel>> load_model_card(const std::string& path, const std::string& name,
+                                                     int64_t context_len) {
   auto m = std::make_unique<ServedModel>();
   m->name = name;
   m->path = path;
@@ -29,10 +29,18 @@ Result<std::unique_ptr<ServedModel>> load_served_model(const std::string& path, 
     if (!tmpl) return tmpl.status().with_context(path);
     m->chat_template = std::move(*tmpl);
   }
+  m->context_len = context_len > 0 ? context_len : m->checkpoint->config.context_length;
+  return m;
+}
+
+Result<std::unique_ptr<ServedModel>> load_served_model(const std::string& path, const std::string& name,
+                                                       EngineOptions options) {
+  TB_ASSIGN_OR_RETURN(auto m, load_model_card(path, name, 0));
   options.stop_token_ids = m->tokenizer->stop_ids();
   auto engine = Engine::create(m->checkpoint, options);
   if (!engine) return engine.status().with_context(path);
   m->engine = std::move(*engine);
+  m->context_len = m->engine->max_model_len();
   return m;
 }
 

@@ -41,8 +41,10 @@ ServingMetrics::ServingMetrics() {
   registry_.histogram("turbine_step_time_seconds", "Wall time of one engine step.", step_time_buckets());
 }
 
-ModelMetrics* ServingMetrics::add_model(const std::string& model, Engine& engine) {
+ModelMetrics* ServingMetrics::add_model(const std::string& model, Engine* engine) {
   const auto l = model_label(model);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (auto it = entries_.find(model); it != entries_.end() && !engine) return &it->second.metrics;
   ModelMetrics m{
       &registry_.histogram("vllm:time_to_first_token_seconds", "", telemetry::time_to_first_token_buckets()).labels(l),
       &registry_.histogram("vllm:inter_token_latency_seconds", "", telemetry::inter_token_latency_buckets()).labels(l),
@@ -51,12 +53,12 @@ ModelMetrics* ServingMetrics::add_model(const std::string& model, Engine& engine
       &registry_.histogram("turbine_step_time_seconds", "", step_time_buckets()).labels(l),
       &registry_.counter("vllm:request_success_total", "").labels(l),
   };
-  std::lock_guard<std::mutex> lk(mu_);
   Entry& e = entries_[model];
-  e.engine = &engine;
+  e.engine = engine;
   e.metrics = m;
+  if (!engine) return &e.metrics;
   telemetry::Histogram* step_time = m.step_time;
-  engine.set_step_observer([self = shared_from_this(), step_time](const StepInfo& s) { step_time->observe(s.seconds); });
+  engine->set_step_observer([self = shared_from_this(), step_time](const StepInfo& s) { step_time->observe(s.seconds); });
   return &e.metrics;
 }
 
@@ -87,7 +89,8 @@ void ServingMetrics::sync_engine(const std::string& model, Entry& e) {
 std::string ServingMetrics::render() {
   {
     std::lock_guard<std::mutex> lk(mu_);
-    for (auto& [model, e] : entries_) sync_engine(model, e);
+    for (auto& [model, e] : entries_)
+      if (e.engine) sync_engine(model, e);
   }
   return registry_.render();
 }

@@ -29,8 +29,12 @@ struct ModelMetrics {
 class ServingMetrics : public std::enable_shared_from_this<ServingMetrics> {
  public:
   ServingMetrics();
-  // Registers `model` (its label set) and observes its engine's steps. Before serving.
-  ModelMetrics* add_model(const std::string& model, Engine& engine);
+  // Registers `model` (its label set) and, when it runs in this process, observes its engine's
+  // steps (before serving). Without an engine (a model served by workers) only the request
+  // latencies are kept; asking again for such a model returns the same children.
+  ModelMetrics* add_model(const std::string& model, Engine* engine);
+  // Where the router's and registry's own families go, so one /metrics shows them all.
+  telemetry::MetricsRegistry& registry() { return registry_; }
   // The Prometheus text, with engine gauges and counters read now.
   std::string render();
 
@@ -40,7 +44,7 @@ class ServingMetrics : public std::enable_shared_from_this<ServingMetrics> {
             prefix_hits = 0, prompt_chunks = 0, steps = 0;
   };
   struct Entry {
-    Engine* engine;
+    Engine* engine = nullptr;
     ModelMetrics metrics;
     EngineCounters reported;
   };

@@ -11,7 +11,9 @@ ClientThread::ClientThread()
       thread_([this] { client_.run(); }) {}
 
 ClientThread::~ClientThread() {
-  client_.stop();
+  // Stopped from inside the loop: a stop() before the thread reached run() would be undone by
+  // run()'s restart, while a posted call waits for the loop whenever it starts.
+  client_.post([this] { client_.stop(); });
   thread_.join();
 }
 

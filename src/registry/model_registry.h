@@ -72,7 +72,8 @@ class ModelRegistry {
 
   // Creates or replaces a whole entry (validated). Its name must not be an alias.
   Result<ModelEntry> put_model(const ModelEntry& entry);
-  // The model must have an entry; a version it does not list yet is added. A weight > 0 makes a
+  // A model without an entry gets one (so `turbine models set-weight m v1 1` starts it); a version
+  // it does not list yet is added. A weight > 0 makes a
   // rolled-back version active again; the first version given a weight when none is stable
   // becomes the stable one.
   Result<ModelEntry> set_weight(std::string_view model, std::string_view version, double weight);
@@ -124,7 +125,8 @@ class ModelRegistry {
   // Writes (admin_mu_ held).
   Result<std::optional<ModelEntry>> read_model_locked(std::string_view name);
   Result<ModelEntry> update_model_locked(std::string_view model, std::string_view version, const char* kind,
-                                         const std::function<Status(ModelEntry&, std::string*)>& change);
+                                         const std::function<Status(ModelEntry&, std::string*)>& change,
+                                         bool create = false);  // create: a missing model starts empty
   Status write_model_locked(const ModelEntry& entry);
   void write_event_locked(RegistryEvent event);
   // Rolls (model, version) back in the store; true once done (or nothing left to do).

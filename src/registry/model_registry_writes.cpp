@@ -80,9 +80,14 @@ void ModelRegistry::write_event_locked(RegistryEvent event) {
 
 Result<ModelEntry> ModelRegistry::update_model_locked(
     std::string_view model, std::string_view version, const char* kind,
-    const std::function<Status(ModelEntry&, std::string*)>& change) {
+    const std::function<Status(ModelEntry&, std::string*)>& change, bool create) {
   TB_RETURN_IF_ERROR(validate_model_name(model, "model"));
   TB_ASSIGN_OR_RETURN(std::optional<ModelEntry> current, read_model_locked(model));
+  if (!current && create) {  // the first weight given to a model's version starts its entry
+    TB_ASSIGN_OR_RETURN(std::optional<control::KeyValue> alias, store_.get(alias_key(model)));
+    if (alias) return invalid_argument("model: " + in_quotes(model) + " is an alias (of " + in_quotes(alias->value) + ")");
+    current = ModelEntry{.name = std::string(model)};
+  }
   if (!current) return not_found("no model " + in_quotes(model) + " in the registry");
   ModelEntry entry = std::move(*current);
   std::string reason;
@@ -141,7 +146,7 @@ Result<ModelEntry> ModelRegistry::set_weight(std::string_view model, std::string
       *reason += "; stable (the first version with a weight)";
     }
     return Status::ok();
-  });
+  }, /*create=*/true);
 }
 
 Result<ModelEntry> ModelRegistry::set_stable(std::string_view model, std::string_view version) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "frontend/local_serving.h"
 #include "frontend/openai_frontend.h"
 #include "http/client.h"
 #include "http/sse.h"
@@ -14,7 +15,8 @@
 namespace turbine::testing {
 
 struct TestServer {
-  std::unique_ptr<ServedModel> model;
+  std::shared_ptr<ServedModel> model;
+  std::unique_ptr<LocalServing> serving;
   std::unique_ptr<OpenAiFrontend> frontend;
   std::string base;
 
@@ -24,7 +26,10 @@ struct TestServer {
     auto m = load_served_model(make_test_model("llama3", "gguf", "q8_0"), "test", eo);
     EXPECT_TRUE(m.is_ok()) << m.status().message();
     model = std::move(*m);
-    frontend = std::make_unique<OpenAiFrontend>(std::vector<ServedModel*>{model.get()}, fo);
+    auto s = LocalServing::create({model});
+    EXPECT_TRUE(s.is_ok()) << s.status().message();
+    serving = std::move(*s);
+    frontend = std::make_unique<OpenAiFrontend>(serving->parts(), fo);
     EXPECT_TRUE(frontend->start("127.0.0.1", 0).is_ok());
     base = "http://127.0.0.1:" + std::to_string(frontend->port());
   }

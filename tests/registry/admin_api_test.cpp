@@ -165,7 +165,7 @@ TEST_F(AdminApiTest, BadBodiesAre400) {
   expect_400("/admin/aliases/set", R"({"alias": 5, "model": "m"})", "alias: expected a string");
   expect_400("/admin/aliases/set", R"({"alias": "a b", "model": "m"})", "alias:");
   // Unknown things are 404, with the same error shape.
-  http::ClientResponse unknown = call("POST", "/admin/models/weight", R"({"model": "m", "version": "v1", "weight": 1})");
+  http::ClientResponse unknown = call("POST", "/admin/models/stable", R"({"model": "m", "version": "v1"})");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(body_of(unknown)["error"]["type"], "not_found_error");
   EXPECT_EQ(call("GET", "/admin/events?limit=0").status, 400);

@@ -99,7 +99,7 @@ TEST_F(ModelRegistryTest, BadWritesAreRefusedWithClearErrors) {
   ModelEntry bad = canary();
   bad.versions[0].stable = false;
   EXPECT_EQ(registry->put_model(bad).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(registry->set_weight("nobody", "v1", 1).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(registry->set_stable("nobody", "v1").status().code(), ErrorCode::kNotFound);
   ASSERT_TRUE(registry->put_model(canary()).is_ok());
   EXPECT_EQ(registry->set_weight("llama", "v2", -1).status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(registry->set_stable("llama", "v9").status().code(), ErrorCode::kNotFound);
