@@ -22,6 +22,8 @@ struct FrontendFlags {
   std::string router_policy = "kv";
   int worker_timeout_ms = 60'000;
   double kv_temperature = 0.0;
+  double ttft_threshold_ms = 2000;
+  double itl_threshold_ms = 200;
   std::string admin_key;
 };
 
@@ -36,6 +38,8 @@ int run_frontend(FrontendFlags f) {
   RouterOptions ro;
   ro.policy = *policy;
   ro.kv_temperature = f.kv_temperature;
+  ro.ttft_threshold_s = f.ttft_threshold_ms / 1000.0;
+  ro.itl_threshold_s = f.itl_threshold_ms / 1000.0;
   ro.metrics = &metrics->registry();
   if (Status s = ro.validate(); !s.is_ok()) return command_error(s.message());
   Router router(ro);
@@ -77,6 +81,10 @@ void add_frontend_command(CLI::App& app) {
   cmd->add_option("--router-policy", f.router_policy, kRouterPolicyHelp);
   cmd->add_option("--kv-temperature", f.kv_temperature, "kv policy: 0 picks the cheapest; higher spreads near-ties")
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--ttft-threshold-ms", f.ttft_threshold_ms, "latency policy: an instance whose TTFT EWMA is over this rests")
+      ->check(CLI::Range(1.0, 1e7));
+  cmd->add_option("--itl-threshold-ms", f.itl_threshold_ms, "latency policy: likewise for the ITL EWMA")
+      ->check(CLI::Range(0.1, 1e7));
   cmd->add_option("--worker-timeout-ms", f.worker_timeout_ms, "longest silence from a worker on a request")
       ->check(CLI::Range(1, 3'600'000));
   cmd->add_option("--admin-key", f.admin_key, kAdminKeyHelp);
