@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The cluster measured (after scripts/build), with a real etcd on loopback:
-#  1. KV-aware routing against round robin: 4 `turbine worker`s of the demo model (one compute
-#     thread and an 8 MiB KV cache each, so one worker holds about 7 of the 16 system prompts and
-#     the four together hold them all), a `turbine frontend` with --router-policy kv, then
+#  1. KV-aware routing against round robin: 4 `turbine worker`s of a random-weight Llama 3 with
+#     real per-token cost (hidden 512, 8 layers, FFN 1536; Q8_0), each with one compute thread and
+#     a 32 MiB KV cache (8k tokens: about 7 of the 16 system prompts; the four together hold them
+#     all), a `turbine frontend` with --router-policy kv, then
 #     round-robin, under the same `turbine bench` shared-prefix load; the workers are restarted
 #     between the runs so both start cold. Set side by side with --compare.
 #  2. Frontend + router overhead: a frontend in front of one external-engine worker whose upstream
@@ -51,18 +52,20 @@ pids+=($!)
 store="etcd://127.0.0.1:$etcd_port"
 for _ in $(seq 100); do curl -s -X POST "http://127.0.0.1:$etcd_port/v3/kv/range" -d '{"key":"AA=="}' >/dev/null && break; sleep 0.1; done
 
-model=models/demo/llama3-q8_0.gguf
-[ -f "$model" ] || build/turbine serve --help >/dev/null  # the demo model is written on first serve
-echo "== 1. 4 workers (demo model, 1 thread, 8 MiB KV each): shared prefix, 16 groups x 1024 tokens, 8 users"
+# The demo model is too small for prefill to cost anything (2 layers, hidden 256).
+model=build/bench-model/llama3-q8_0.gguf
+[ -f "$model" ] || build/turbine model make-test --out build/bench-model --arch llama3 --format gguf --dtype q8_0 \
+  --hidden 512 --layers 8 --heads 8 --kv-heads 2 --head-dim 64 --ffn 1536 --context 4096 >/dev/null
+echo "== 1. 4 workers (hidden 512 x 8 layers, 1 thread, 32 MiB KV each): shared prefix, 16 groups x 1024 tokens, 8 users"
 for policy in kv round-robin; do
   for i in 1 2 3 4; do
     start "$out/worker-$policy-$i.log" "listening on" build/turbine worker --model "$model" --served-model-name demo \
-      --store "$store" --threads 1 --kv-cache-bytes 8388608 --lease-ttl 3
+      --store "$store" --threads 1 --kv-cache-bytes 33554432 --lease-ttl 3
   done
   start "$out/frontend-$policy.log" "serving on" build/turbine frontend --store "$store" --port 0 --router-policy "$policy"
   wait_instances "$url" 4
   build/turbine bench --base-url "$url" --model demo --workload shared-prefix --prefix-groups 16 --prefix-len 1024 \
-    --input-len 64 --output-len 16 --concurrency 8 --num-requests 320 --warmup 16 \
+    --input-len 64 --output-len 16 --concurrency 8 --num-requests 192 --warmup 16 \
     --tokenizer "$model" --no-progress --label "$policy" --output "$out/$policy.json"
   curl -s "$url/metrics" | grep -E '^turbine:router_(overhead_seconds_(sum|count)|requests_total)' >"$out/metrics-$policy.txt"
   stop_last 5

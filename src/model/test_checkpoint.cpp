@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/mapped_file.h"
+#include "base/splitmix64.h"
 #include "model/config_validation.h"
 #include "model/gguf_config.h"
 #include "model/hf_config.h"
@@ -25,18 +26,13 @@ using json = nlohmann::json;
 // standard library (std::normal_distribution is implementation-defined).
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : gen_(seed) {}
+  uint64_t next() { return gen_.next(); }
   double uniform() { return (double(next() >> 11) + 0.5) * 0x1.0p-53; }  // in (0, 1)
   double normal() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * M_PI * uniform()); }
 
  private:
-  uint64_t state_;
+  SplitMix64 gen_;
 };
 
 uint64_t fnv1a(const std::string& s) {

@@ -22,11 +22,13 @@ KvAwarePolicy::KvAwarePolicy(const PolicyConfig& config)
       overlap_weight_(config.kv_overlap_weight),
       temperature_(config.kv_temperature) {}
 
-void KvAwarePolicy::compute_costs(const RouteContext& ctx, std::vector<double>* costs) const {
+void KvAwarePolicy::compute_costs(const RouteContext& ctx, std::vector<double>* costs,
+                                  std::vector<int64_t>* new_blocks) const {
   // Scratch kept per thread: a pick allocates nothing once warm.
   thread_local std::vector<KvOverlap> overlaps;
   const size_t n = ctx.candidates.size();
   costs->resize(n);
+  new_blocks->resize(n);
   int32_t indexed_block_size = 0;  // block size `overlaps` was computed for
   for (size_t i = 0; i < n; ++i) {
     const Instance& inst = *ctx.candidates[i];
@@ -42,8 +44,9 @@ void KvAwarePolicy::compute_costs(const RouteContext& ctx, std::vector<double>* 
         break;
       }
     }
-    const double to_prefill = double(ctx.prompt_blocks->num_blocks(block_size) - overlap);
-    (*costs)[i] = overlap_weight_ * to_prefill + double(inst.num_blocks_in_flight());
+    const int64_t to_prefill = ctx.prompt_blocks->num_blocks(block_size) - overlap;
+    (*costs)[i] = overlap_weight_ * double(to_prefill) + double(inst.num_blocks_in_flight());
+    (*new_blocks)[i] = estimate_request_blocks(*ctx.request, block_size) - overlap;
   }
 }
 
@@ -71,10 +74,13 @@ int32_t KvAwarePolicy::sample_softmax(const std::vector<double>& costs, Rng& rng
 
 Pick KvAwarePolicy::pick(const RouteContext& ctx) {
   thread_local std::vector<double> costs;
-  compute_costs(ctx, &costs);
-  if (temperature_ > 0.0) return Pick{sample_softmax(costs, *ctx.rng), false};
+  thread_local std::vector<int64_t> new_blocks;
+  compute_costs(ctx, &costs, &new_blocks);
   const int32_t n = int32_t(costs.size());
-  return Pick{argmin_random_tie(n, *ctx.rng, [&](int32_t i) { return costs[size_t(i)]; }), false};
+  const int32_t chosen = temperature_ > 0.0
+                             ? sample_softmax(costs, *ctx.rng)
+                             : argmin_random_tie(n, *ctx.rng, [&](int32_t i) { return costs[size_t(i)]; });
+  return Pick{chosen, false, new_blocks[size_t(chosen)]};
 }
 
 }  // namespace turbine

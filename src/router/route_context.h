@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "base/splitmix64.h"
 #include "router/instance.h"
 #include "worker/worker_client.h"
 
@@ -16,20 +17,15 @@ namespace turbine {
 // splitmix64: a few cycles per number, one per thread (router.cpp keeps a thread_local one).
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : gen_(seed) {}
+  uint64_t next() { return gen_.next(); }
   // Uniform in [0, n); n > 0. The modulo bias is below 2^-40 for any pool size.
   uint64_t below(uint64_t n) { return next() % n; }
   // Uniform in [0, 1).
   double uniform() { return double(next() >> 11) * 0x1.0p-53; }
 
  private:
-  uint64_t state_;
+  SplitMix64 gen_;
 };
 
 // The prompt's chained block keys (block_hash.h), computed on the first call. Instances with
@@ -63,6 +59,9 @@ struct Pick {
   int32_t index = -1;  // into RouteContext::candidates
   bool probe = false;  // the latency-aware policy's single probe of a slow instance: the router
                        // calls Instance::end_probe() when this attempt ends
+  // Blocks the attempt adds to the instance's load, when the policy knows better than
+  // estimate_request_blocks (the KV-aware one: cached prefix blocks are shared, not new). -1: estimate.
+  int64_t num_new_blocks = -1;
 };
 
 // Blocks an attempt will hold on its instance: prompt blocks plus each choice's expected decode

@@ -126,7 +126,8 @@ std::shared_ptr<RouteHandle::Attempt> RouteHandle::pick_attempt(const PoolSnapsh
   attempt->instance = chosen->shared_from_this();
   attempt->number = int32_t(tried_.size()) + 1;
   attempt->probe = pick.probe;
-  attempt->num_blocks = estimate_request_blocks(request_, chosen->info().block_size);
+  attempt->num_blocks =
+      pick.num_new_blocks >= 0 ? pick.num_new_blocks : estimate_request_blocks(request_, chosen->info().block_size);
   attempt->start = now;
   chosen->begin_request(attempt->num_blocks);
   tried_.push_back(chosen->key());

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/sse.h"
+#include "worker/stream_end.h"
 
 namespace turbine {
 
@@ -32,36 +33,6 @@ Result<std::string> upstream_completion_body(const WorkerRequest& r, const std::
   return body.dump();
 }
 
-namespace {
-
-RequestOutput failure(ErrorCode code, std::string message, bool started) {
-  RequestOutput out;
-  out.finish_reason = FinishReason::kError;
-  out.error_code = code;
-  out.error = std::move(message);
-  out.started = started;
-  return out;
-}
-
-ErrorCode code_of_http_status(int status) {
-  if (status == 429) return ErrorCode::kResourceExhausted;
-  if (status == 400 || status == 404 || status == 422) return ErrorCode::kInvalidArgument;
-  if (status == 502 || status == 503) return ErrorCode::kUnavailable;
-  if (status == 504) return ErrorCode::kDeadlineExceeded;
-  return ErrorCode::kInternal;
-}
-
-std::string error_message(const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error")) {
-    const json& e = j["error"];
-    if (e.is_object() && e.contains("message") && e["message"].is_string()) return e["message"].get<std::string>();
-    if (e.is_string()) return e.get<std::string>();
-  }
-  return body.substr(0, 200);
-}
-
-}  // namespace
 
 // Client-thread state, except the atomics.
 struct OpenAiUpstream::State : std::enable_shared_from_this<State> {
@@ -95,11 +66,11 @@ struct OpenAiUpstream::State : std::enable_shared_from_this<State> {
     json j = json::parse(data, nullptr, false);
     if (!j.is_object()) {
       p.ended = true;
-      return p.sink(failure(ErrorCode::kInternal, "upstream " + options.base_url + ": an event is not JSON", p.started));
+      return p.sink(failure_output(ErrorCode::kInternal, "upstream " + options.base_url + ": an event is not JSON", p.started));
     }
     if (j.contains("error")) {
       p.ended = true;
-      return p.sink(failure(ErrorCode::kInternal, "upstream " + options.base_url + ": " + error_message(data), p.started));
+      return p.sink(failure_output(ErrorCode::kInternal, "upstream " + options.base_url + ": " + error_body_message(data), p.started));
     }
     if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("prompt_tokens"))
       p.num_prompt_tokens = j["usage"].value("prompt_tokens", int64_t(0));
@@ -153,20 +124,8 @@ struct OpenAiUpstream::State : std::enable_shared_from_this<State> {
     pending.erase(it);
     --num_in_flight;
     if (p.ended) return;
-    const std::string who = "upstream " + options.base_url + ": ";
-    if (p.cancelled || closed) {
-      RequestOutput out;
-      out.finish_reason = FinishReason::kAbort;
-      out.error = "cancelled";
-      return p.sink(std::move(out));
-    }
-    if (!s.is_ok()) {
-      const ErrorCode code = s.code() == ErrorCode::kDeadlineExceeded ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable;
-      return p.sink(failure(code, who + s.message(), p.started));
-    }
-    if (p.status != 200 && p.status != 0)
-      return p.sink(failure(code_of_http_status(p.status), who + error_message(p.error_body), false));
-    p.sink(failure(ErrorCode::kUnavailable, who + "the stream ended without [DONE]", p.started));
+    p.sink(stream_end_output({p.cancelled || closed, p.started, p.status, p.error_body, {}}, s,
+                             "upstream " + options.base_url + ": "));
   }
 };
 

@@ -3,42 +3,12 @@
 #include <atomic>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
+#include "worker/stream_end.h"
 
 namespace turbine {
 
 namespace {
-
 constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
-
-// The message of a worker's {"error":{"message":...}} body, or the body itself.
-std::string error_message(const std::string& body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("message") &&
-      j["error"]["message"].is_string())
-    return j["error"]["message"].get<std::string>();
-  return body.substr(0, 200);
-}
-
-ErrorCode code_of_http_status(int status) {
-  switch (status) {
-    case 400: return ErrorCode::kInvalidArgument;
-    case 429: return ErrorCode::kResourceExhausted;
-    case 503: return ErrorCode::kUnavailable;
-    case 504: return ErrorCode::kDeadlineExceeded;
-    default: return ErrorCode::kInternal;
-  }
-}
-
-RequestOutput failure(ErrorCode code, std::string message, bool started) {
-  RequestOutput out;
-  out.finish_reason = FinishReason::kError;
-  out.error_code = code;
-  out.error = std::move(message);
-  out.started = started;
-  return out;
-}
-
 }  // namespace
 
 // Everything below runs on the client thread, except `closed` and `next_id`.
@@ -128,22 +98,8 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
     Pending p = std::move(it->second);
     pending.erase(it);
     if (p.ended) return;
-    const std::string who = "worker " + address + ": ";
-    if (p.cancelled || closed) {
-      RequestOutput out;
-      out.finish_reason = FinishReason::kAbort;
-      out.error = "cancelled";
-      return p.sink(std::move(out));
-    }
-    if (!p.malformed.empty())
-      return p.sink(failure(ErrorCode::kInternal, who + "malformed output: " + p.malformed, p.started));
-    if (!s.is_ok()) {
-      const ErrorCode code = s.code() == ErrorCode::kDeadlineExceeded ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable;
-      return p.sink(failure(code, who + (p.started ? "lost mid-stream: " : "") + s.message(), p.started));
-    }
-    if (p.status != 200 && p.status != 0)
-      return p.sink(failure(code_of_http_status(p.status), who + error_message(p.error_body), false));
-    p.sink(failure(ErrorCode::kUnavailable, who + "the stream ended before the request finished", p.started));
+    p.sink(stream_end_output({p.cancelled || closed, p.started, p.status, p.error_body, p.malformed}, s,
+                             "worker " + address + ": "));
   }
 
   void cancel(uint64_t id) {

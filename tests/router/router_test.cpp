@@ -144,12 +144,17 @@ TEST_F(RouterTest, KvAwareSendsAPromptToTheInstanceHoldingItsPrefix) {
   EXPECT_EQ(held.back().handle->instance_id(), "b");
   EXPECT_EQ(worker("b").last_prompt(), r.prompt);
 
-  // Prompts with no cached prefix spread by load (blocks in flight). B carries 4 + 1 blocks now:
-  // the first goes to A, the next two one to each.
+  // The request adds only what B did not hold: 1 prompt block + 1 decode block (its 3 cached
+  // blocks count once, in the cache, not per request).
+  EXPECT_EQ(status("b").num_blocks_in_flight, 2);
+
+  // Prompts with no cached prefix (4 + 1 blocks each) spread by load: A (0) takes the first,
+  // B (2) the second, A (5) the third.
   for (int i = 0; i < 3; ++i) held.push_back(submit(request(64, 10000 + 100 * i)));
   EXPECT_EQ(worker("a").num_accepted(), 2);
   EXPECT_EQ(worker("b").num_accepted(), 2);
-  EXPECT_EQ(status("a").num_blocks_in_flight, status("b").num_blocks_in_flight);
+  EXPECT_EQ(status("a").num_blocks_in_flight, 10);
+  EXPECT_EQ(status("b").num_blocks_in_flight, 7);
 
   // B's KV stream reconnects: its entries are gone, the prompt balances like any other.
   ASSERT_TRUE(router_->clear_kv("b").is_ok());

@@ -4,34 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "tests/loadgen/scripted_server.h"
+#include "tests/worker/worker_test_util.h"
 
 namespace turbine {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Collected {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<RequestOutput> outputs;
-  bool done = false;
-  OutputSink sink() {
-    return [this](RequestOutput&& o) {
-      std::lock_guard<std::mutex> lk(mu);
-      done = done || o.finish_reason != FinishReason::kNone;
-      outputs.push_back(std::move(o));
-      cv.notify_all();
-    };
-  }
-  bool wait() {
-    std::unique_lock<std::mutex> lk(mu);
-    return cv.wait_for(lk, 10s, [&] { return done; });
-  }
-};
 
 WorkerRequest request(int64_t max_tokens) {
   WorkerRequest r;

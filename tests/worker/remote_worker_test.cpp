@@ -5,13 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "engine/block_hash.h"
 #include "model/checkpoint.h"
 #include "tests/engine/engine_test_util.h"
 #include "tests/http/http_test_util.h"
+#include "tests/worker/worker_test_util.h"
 #include "worker/local_worker.h"
 #include "worker/worker_server.h"
 
@@ -19,41 +17,6 @@ namespace turbine {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Gathers one request's outputs; done when the request ended.
-struct Collected {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<RequestOutput> outputs;
-  bool done = false;
-
-  OutputSink sink() {
-    return [this](RequestOutput&& o) {
-      std::lock_guard<std::mutex> lk(mu);
-      const bool last = o.finish_reason != FinishReason::kNone;
-      outputs.push_back(std::move(o));
-      if (last) {
-        done = true;
-        cv.notify_all();
-      }
-    };
-  }
-  bool wait(std::chrono::milliseconds limit = 60s) {
-    std::unique_lock<std::mutex> lk(mu);
-    return cv.wait_for(lk, limit, [&] { return done; });
-  }
-  std::vector<int32_t> tokens() {
-    std::lock_guard<std::mutex> lk(mu);
-    std::vector<int32_t> t;
-    for (auto& o : outputs)
-      for (auto& tok : o.tokens) t.push_back(tok.token);
-    return t;
-  }
-  RequestOutput last() {
-    std::lock_guard<std::mutex> lk(mu);
-    return outputs.back();
-  }
-};
 
 struct EngineWorker {
   std::unique_ptr<Engine> engine;
