@@ -25,6 +25,7 @@ struct WorkerFlags {
   std::string version;
   std::string store = "etcd://127.0.0.1:2379";
   std::string host = "127.0.0.1";
+  std::string advertise_host;
   int port = 0;
   int lease_ttl_s = 10;
   int http_threads = 1;
@@ -55,6 +56,7 @@ int run_upstream_worker(const WorkerFlags& f, control::Store& store, const sigse
   info.max_model_len = (*card)->max_model_len();
   WorkerServerOptions wo;
   wo.http.num_threads = f.http_threads;
+  wo.advertise_host = f.advertise_host;
   WorkerServer server(upstream, info, [&upstream] { return WorkerLoad{upstream.num_in_flight(), 0, 0.0}; }, wo);
   if (Status s = server.start(f.host, uint16_t(f.port)); !s.is_ok()) return command_error(s.message());
   const std::string key = std::string(kWorkersPrefix) + name + "/" + server.info().id;
@@ -92,6 +94,7 @@ int run_worker(const WorkerFlags& f) {
   info.max_model_len = engine.max_model_len();
   WorkerServerOptions wo;
   wo.http.num_threads = f.http_threads;
+  wo.advertise_host = f.advertise_host;
   WorkerServer server(local, info, [&engine] {
     const EngineStats& s = engine.stats();
     return WorkerLoad{s.num_running.load(), s.num_waiting.load(), s.kv_cache_usage.load()};
@@ -110,6 +113,7 @@ int run_worker(const WorkerFlags& f) {
   std::fprintf(stderr, "turbine: %s, stopping\n", wait_for_stop(signals));
   registration.stop();  // out of the pool before the streams close
   server.stop();
+  model->engine.reset();  // now, while the server its KV events go to still exists
   return 0;
 }
 
@@ -124,6 +128,8 @@ void add_worker_command(CLI::App& app) {
   cmd->add_option("--model-version", f.version, "the registry version this worker serves (default: none)");
   cmd->add_option("--store", f.store, "the state store: etcd://HOST:PORT or an SQLite file");
   cmd->add_option("--host", f.host, "address to listen on and to register");
+  cmd->add_option("--advertise-host", f.advertise_host,
+                  "the address frontends reach this worker at (needed with --host 0.0.0.0)");
   cmd->add_option("--port", f.port, "port for the worker protocol (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("--lease-ttl", f.lease_ttl_s, "seconds a killed worker stays registered")->check(CLI::Range(1, 3600));
   cmd->add_option("--http-threads", f.http_threads, "HTTP io threads")->check(CLI::Range(1, 64));

@@ -80,8 +80,9 @@ void GenerationJob::start(std::shared_ptr<const ServedModel> model, JobRoute rou
       job->cancel_parts();
       return;
     }
-    if (job->options_.stream)
-      job->stream_ = job->responder_.start_stream(200, http::kSseContentType, http::sse_headers());
+    // A stream's headers go with its first chunk, not now: a remote instance's "full" or
+    // "unreachable" comes after submit() returns, and must still be a 429 or 503 status, which
+    // clients' retry logic reads, rather than an error event inside a 200.
   }
   // A client that leaves cancels its requests: their blocks are free after the engine's step.
   // Registered outside the lock: if the client is already gone, the callback runs right here.
@@ -95,9 +96,17 @@ void GenerationJob::start(std::shared_ptr<const ServedModel> model, JobRoute rou
   });
 }
 
+void GenerationJob::ensure_stream() {
+  if (!stream_) stream_ = responder_.start_stream(200, http::kSseContentType, http::sse_headers());
+}
+
+// Also lets go of the routes: each handle's sink holds this job, so keeping them would make a
+// cycle and keep every finished job (and its model) alive.
 void GenerationJob::cancel_parts() {
-  for (const Part& p : parts_)
+  for (Part& p : parts_) {
     if (p.route) route_.router->cancel(p.route);
+    p.route.reset();
+  }
 }
 
 api::TokenLogprob GenerationJob::to_api(const TokenLogprob& t) const {
@@ -123,6 +132,11 @@ void GenerationJob::on_output(size_t part, RequestOutput&& out) {
   }
   if (out.finish_reason == FinishReason::kAbort || out.finish_reason == FinishReason::kError) {
     fail(error_of(out));
+    return;
+  }
+  if (out.index < 0 || out.index >= n_) {  // an instance that does not speak our protocol
+    fail(api::server_error("an instance answered for choice " + std::to_string(out.index) + " of " +
+                           std::to_string(n_)));
     return;
   }
   Choice& c = choices_[part * size_t(n_) + size_t(out.index)];
@@ -232,7 +246,8 @@ void GenerationJob::stream_choice(size_t index, Choice& c) {
     if (options_.continuous_usage) chunk.usage = usage();
     body = api::text_completion_chunk_json(chunk);
   }
-  if (stream_) stream_->write(http::sse_event(body));
+  ensure_stream();
+  stream_->write(http::sse_event(body));
 }
 
 api::Usage GenerationJob::usage() const {
@@ -290,7 +305,7 @@ void GenerationJob::complete() {
     responder_.respond(std::move(r));
     return;
   }
-  if (!stream_) return;
+  ensure_stream();
   if (options_.include_usage) {
     std::string body;
     if (options_.chat) {

@@ -100,6 +100,7 @@ class GenerationJob : public std::enable_shared_from_this<GenerationJob> {
   void fail(const api::ApiError& error);
   void report_outcome(bool ok);
   void cancel_parts();
+  void ensure_stream();  // streaming: the response headers, once
   api::Usage usage() const;
   api::TokenLogprob to_api(const TokenLogprob& t) const;
   std::string json_response() const;

@@ -4,6 +4,10 @@ namespace turbine {
 
 std::string local_instance_id(const std::string& model) { return "local/" + model; }
 
+LocalServing::~LocalServing() {
+  for (const ModelCatalog::Entry& e : catalog_.list()) e.model->engine.reset();
+}
+
 Result<std::unique_ptr<LocalServing>> LocalServing::create(std::vector<std::shared_ptr<ServedModel>> models,
                                                            RouterOptions router_options) {
   std::unique_ptr<LocalServing> s(new LocalServing());

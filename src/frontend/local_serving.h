@@ -23,6 +23,11 @@ class LocalServing {
   static Result<std::unique_ptr<LocalServing>> create(std::vector<std::shared_ptr<ServedModel>> models,
                                                       RouterOptions router_options = {});
 
+  // Stops the engines first, here on the owning thread: their last outputs and KV events still
+  // find the router, and no engine is left to be destroyed later by a request that held its
+  // model (possibly on that engine's own thread).
+  ~LocalServing();
+
   FrontendParts parts() { return {&catalog_, router_.get(), metrics_}; }
   Router& router() { return *router_; }
   const ModelCatalog& catalog() const { return catalog_; }
@@ -30,8 +35,6 @@ class LocalServing {
 
  private:
   LocalServing() = default;
-  // Declaration order is destruction order, reversed: the engines (in the catalog) stop first,
-  // while the router their outputs and KV events go to still exists.
   std::shared_ptr<ServingMetrics> metrics_ = std::make_shared<ServingMetrics>();
   std::unique_ptr<Router> router_;
   std::vector<std::shared_ptr<LocalWorker>> workers_;

@@ -9,7 +9,18 @@ WorkerDiscovery::WorkerDiscovery(control::Store& store, Router& router, ModelCat
                                  std::shared_ptr<ServingMetrics> metrics, DiscoveryOptions options)
     : store_(store), router_(router), catalog_(catalog), metrics_(std::move(metrics)), options_(options) {}
 
-WorkerDiscovery::~WorkerDiscovery() { watch_.reset(); }
+WorkerDiscovery::~WorkerDiscovery() {
+  watch_.reset();
+  // Their event callbacks name the router, which may go before the workers do (requests in
+  // flight keep them): silence them now, synchronously.
+  std::map<std::string, std::weak_ptr<RemoteWorker>> clients;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    clients.swap(clients_);
+  }
+  for (auto& [id, weak] : clients)
+    if (auto w = weak.lock()) w->stop_events();
+}
 
 Status WorkerDiscovery::start() {
   control::WatchHandlers h;
@@ -58,19 +69,29 @@ void WorkerDiscovery::on_put(const control::KeyValue& kv) {
 
 void WorkerDiscovery::on_delete(const std::string& key) {
   WorkerInfo info;
+  std::weak_ptr<RemoteWorker> weak;
   {
     std::lock_guard<std::mutex> lk(mu_);
     auto it = workers_.find(key);
     if (it == workers_.end()) return;
     info = std::move(it->second);
     workers_.erase(it);
+    if (auto c = clients_.find(info.id); c != clients_.end()) {
+      weak = c->second;
+      clients_.erase(c);
+    }
   }
   router_.remove_instance(info.id);
+  if (auto w = weak.lock()) w->stop_events();  // requests in flight may keep it a while
   std::fprintf(stderr, "turbine: worker %s (%s) left\n", info.id.c_str(), info.model.c_str());
 }
 
 void WorkerDiscovery::add_worker(const std::string& key, const WorkerInfo& info) {
-  ensure_model(info);
+  if (!ensure_model(info)) {  // no tokenizer, no requests: forget it, so a re-registration retries
+    std::lock_guard<std::mutex> lk(mu_);
+    workers_.erase(key);
+    return;
+  }
   auto worker = std::make_shared<RemoteWorker>(info.address, thread_, options_.worker);
   InstanceInfo ii;
   ii.id = info.id;
@@ -80,6 +101,10 @@ void WorkerDiscovery::add_worker(const std::string& key, const WorkerInfo& info)
   ii.capacity = info.capacity;
   ii.block_size = info.block_size > 0 ? info.block_size : 16;
   router_.add_instance(ii, worker);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    clients_[info.id] = worker;
+  }
   // The worker object lives in the router's pool; the callbacks only name the instance, so a
   // removed instance's late events are dropped by the router (kNotFound).
   Router* router = &router_;
@@ -111,16 +136,17 @@ void WorkerDiscovery::add_worker(const std::string& key, const WorkerInfo& info)
                info.version.empty() ? "" : " version ", info.version.c_str(), info.address.c_str());
 }
 
-void WorkerDiscovery::ensure_model(const WorkerInfo& info) {
-  if (catalog_.find(info.model)) return;
+bool WorkerDiscovery::ensure_model(const WorkerInfo& info) {
+  if (catalog_.find(info.model)) return true;
   auto card = load_model_card(info.model_path, info.model, info.max_model_len);
   if (!card) {
     std::fprintf(stderr, "turbine: model %s of worker %s: cannot load its tokenizer: %s\n", info.model.c_str(),
                  info.id.c_str(), card.status().message().c_str());
-    return;
+    return false;
   }
   std::shared_ptr<ServedModel> model = std::move(*card);
   catalog_.add({model, metrics_->add_model(info.model, nullptr)});
+  return true;
 }
 
 }  // namespace turbine

@@ -44,7 +44,7 @@ class WorkerDiscovery {
   void on_put(const control::KeyValue& kv);
   void on_delete(const std::string& key);
   void add_worker(const std::string& key, const WorkerInfo& info);
-  void ensure_model(const WorkerInfo& info);
+  bool ensure_model(const WorkerInfo& info);  // false: its tokenizer could not be loaded
 
   control::Store& store_;
   Router& router_;
@@ -55,6 +55,7 @@ class WorkerDiscovery {
 
   mutable std::mutex mu_;
   std::map<std::string, WorkerInfo> workers_;  // store key -> registration
+  std::map<std::string, std::weak_ptr<RemoteWorker>> clients_;  // instance id -> its client
   std::unique_ptr<control::Watch> watch_;      // declared last: stopped first
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "http/async_client.h"
@@ -13,15 +14,19 @@ namespace turbine::http {
 class ClientThread {
  public:
   ClientThread();
-  ~ClientThread();  // stops the loop and joins; requests in flight are dropped without on_done
+  // Stops the loop and joins; requests in flight are dropped without on_done. Dropped on the
+  // loop's own thread (the last holder let go inside a callback), it cannot join itself: the loop
+  // is stopped and left to end on its own, and its client is leaked rather than destroyed under
+  // it (a process-exit path).
+  ~ClientThread();
   ClientThread(const ClientThread&) = delete;
   ClientThread& operator=(const ClientThread&) = delete;
 
-  void post(std::function<void()> fn) { client_.post(std::move(fn)); }
-  AsyncClient& client() { return client_; }
+  void post(std::function<void()> fn) { client_->post(std::move(fn)); }
+  AsyncClient& client() { return *client_; }
 
  private:
-  AsyncClient client_;
+  std::unique_ptr<AsyncClient> client_;
   std::thread thread_;
 };
 

@@ -125,13 +125,15 @@ Result<RollbackPolicy> policy_from_json(const json& j) {
   const std::string prefix = "rollback.";
   if (!j.is_object()) return wrong_type("rollback", "an object", j);
   TB_RETURN_IF_ERROR(check_known_fields(
-      j, {"enabled", "window_seconds", "min_requests", "error_rate_margin", "p99_latency_margin"}, prefix));
+      j, {"enabled", "window_seconds", "min_requests", "error_rate_margin", "p99_latency_margin", "p99_latency_min_delta_s"},
+      prefix));
   RollbackPolicy p;
   TB_RETURN_IF_ERROR(read_bool(j, "enabled", prefix, &p.enabled));
   TB_RETURN_IF_ERROR(read_number(j, "window_seconds", prefix, &p.window_seconds));
   TB_RETURN_IF_ERROR(read_integer(j, "min_requests", prefix, &p.min_requests));
   TB_RETURN_IF_ERROR(read_number(j, "error_rate_margin", prefix, &p.error_rate_margin));
   TB_RETURN_IF_ERROR(read_number(j, "p99_latency_margin", prefix, &p.p99_latency_margin));
+  TB_RETURN_IF_ERROR(read_number(j, "p99_latency_min_delta_s", prefix, &p.p99_latency_min_delta_s));
   return p;
 }
 
@@ -146,6 +148,10 @@ Status validate_policy(const RollbackPolicy& p) {
   if (!(p.error_rate_margin >= 0.0 && p.error_rate_margin <= 1.0)) {
     return invalid_argument("rollback.error_rate_margin: must be in [0, 1] (an absolute error rate), got " +
                             std::to_string(p.error_rate_margin));
+  }
+  if (!(p.p99_latency_min_delta_s >= 0.0 && std::isfinite(p.p99_latency_min_delta_s))) {
+    return invalid_argument("rollback.p99_latency_min_delta_s: must be a finite number >= 0, got " +
+                            std::to_string(p.p99_latency_min_delta_s));
   }
   if (!(p.p99_latency_margin >= 0.0 && std::isfinite(p.p99_latency_margin))) {
     return invalid_argument("rollback.p99_latency_margin: must be a finite number >= 0 (0.5 = 50% slower), got " +
@@ -258,7 +264,8 @@ nlohmann::json to_json(const ModelEntry& entry) {
             {"window_seconds", p.window_seconds},
             {"min_requests", p.min_requests},
             {"error_rate_margin", p.error_rate_margin},
-            {"p99_latency_margin", p.p99_latency_margin}}}};
+            {"p99_latency_margin", p.p99_latency_margin},
+            {"p99_latency_min_delta_s", p.p99_latency_min_delta_s}}}};
 }
 
 Result<ModelEntry> model_entry_from_json(const nlohmann::json& j) {

@@ -35,13 +35,16 @@ struct ModelVersion {
 // Automatic rollback: a version with weight > 0 other than the stable one is rolled back when,
 // over the last window_seconds, both it and the stable version saw at least min_requests and
 //   its error rate > stable's error rate + error_rate_margin      (absolute: 0.05 = 5 points), or
-//   its p99 latency > stable's p99 latency * (1 + p99_latency_margin)  (relative: 0.5 = 50% worse).
+//   its p99 latency > stable's p99 latency * (1 + p99_latency_margin)  (relative: 0.5 = 50% worse)
+//   and exceeds it by more than p99_latency_min_delta_s (absolute: a few milliseconds of jitter on
+//   fast requests are 50% of nothing and no reason to roll back).
 struct RollbackPolicy {
   bool enabled = true;
   double window_seconds = 60.0;      // (0, 86400]
   int64_t min_requests = 20;         // >= 1, per version, in the window
   double error_rate_margin = 0.05;   // [0, 1]
   double p99_latency_margin = 0.5;   // >= 0
+  double p99_latency_min_delta_s = 0.05;  // >= 0
 };
 
 struct ModelEntry {

@@ -81,7 +81,7 @@ bool RollbackMonitor::worse_than_stable(const ModelEntry& entry, const WindowSta
   }
   if (c.num_ok < policy.min_requests || s.num_ok < policy.min_requests) return false;
   double limit = s.p99_latency_s * (1.0 + policy.p99_latency_margin);
-  if (c.p99_latency_s > limit) {
+  if (c.p99_latency_s > limit && c.p99_latency_s - s.p99_latency_s > policy.p99_latency_min_delta_s) {
     *reason = format("p99 latency %s (%lld ok requests) over %g s exceeds stable %s's %s (%lld) x %.2f = %s",
                      ms(c.p99_latency_s).c_str(), (long long)c.num_ok, policy.window_seconds,
                      stable.version.c_str(), ms(s.p99_latency_s).c_str(), (long long)s.num_ok,

@@ -1,6 +1,7 @@
 #include "worker/remote_worker.h"
 
 #include <atomic>
+#include <future>
 #include <unordered_map>
 
 #include "worker/stream_end.h"
@@ -35,6 +36,7 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
   std::unordered_map<uint64_t, Pending> pending;
   std::function<void(const WorkerEvent&)> on_event;
   std::function<void(const Status&)> on_lost;
+  bool events_stopped = false;
 
   void deliver(Pending& p, RequestOutput&& out) {
     if (p.ended) return;
@@ -110,7 +112,7 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
   }
 
   void subscribe() {
-    if (closed) return;
+    if (closed || events_stopped) return;
     http::ClientRequest r;
     r.url = address + "/worker/events";
     r.timeout = options.events_timeout;
@@ -121,7 +123,7 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
     http::AsyncHandlers h;
     h.on_head = [status](int code, const http::Headers&) { *status = code; };
     h.on_body = [self, lines, status, bad](std::string_view piece) {
-      if (self->closed) return false;
+      if (self->closed || self->events_stopped) return false;
       if (*status != 200) return true;
       const bool fits = lines->feed(piece, [&](std::string_view line) {
         if (line.empty() || !bad->empty()) return;
@@ -133,7 +135,7 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
       return bad->empty();
     };
     h.on_done = [self, status, bad](Status s) {
-      if (self->closed) return;
+      if (self->closed || self->events_stopped) return;
       if (s.is_ok())
         s = unavailable("worker " + self->address + ": " +
                         (!bad->empty() ? "malformed event: " + *bad
@@ -182,6 +184,17 @@ Result<uint64_t> RemoteWorker::generate(WorkerRequest request, OutputSink sink) 
 
 void RemoteWorker::cancel(uint64_t id) {
   thread_->post([st = state_, id] { st->cancel(id); });
+}
+
+void RemoteWorker::stop_events() {
+  std::promise<void> done;
+  thread_->post([st = state_, &done] {
+    st->events_stopped = true;
+    st->on_event = nullptr;
+    st->on_lost = nullptr;
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 void RemoteWorker::watch_events(std::function<void(const WorkerEvent&)> on_event,

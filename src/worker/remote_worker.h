@@ -40,6 +40,9 @@ class RemoteWorker : public WorkerClient {
   // loss until this object is destroyed. on_event gets every line (a kReset first on each
   // subscription); on_lost is called once per lost subscription with the reason.
   void watch_events(std::function<void(const WorkerEvent&)> on_event, std::function<void(const Status&)> on_lost);
+  // Ends the subscription: when this returns, no event callback runs again. Not on the client
+  // thread (it waits for it).
+  void stop_events();
 
  private:
   struct State;

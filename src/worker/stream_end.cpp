@@ -34,9 +34,9 @@ RequestOutput stream_end_output(const StreamEnd& end, const Status& transport, c
 ErrorCode error_code_of_http_status(int status) {
   switch (status) {
     case 400:
-    case 404:
     case 422: return ErrorCode::kInvalidArgument;
     case 429: return ErrorCode::kResourceExhausted;
+    case 404:  // not the server we meant (a stale registration), or not the model: try another
     case 502:
     case 503: return ErrorCode::kUnavailable;
     case 504: return ErrorCode::kDeadlineExceeded;

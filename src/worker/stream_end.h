@@ -26,7 +26,7 @@ RequestOutput failure_output(ErrorCode code, std::string message, bool started);
 // cleanly); `who` starts every message ("worker http://h:p: ").
 RequestOutput stream_end_output(const StreamEnd& end, const Status& transport, const std::string& who);
 
-// 400/404/422 refused, 429 full, 502/503 unavailable, 504 timed out, other: internal.
+// 400/422 refused, 429 full, 404/502/503 unavailable, 504 timed out, other: internal.
 ErrorCode error_code_of_http_status(int status);
 
 // The message of an OpenAI-style {"error": {"message": ...}} (or {"error": "..."}) body, else the

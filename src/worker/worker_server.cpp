@@ -60,8 +60,13 @@ WorkerServer::WorkerServer(WorkerClient& client, WorkerInfo info, std::function<
 WorkerServer::~WorkerServer() { stop(); }
 
 Status WorkerServer::start(const std::string& host, uint16_t port) {
+  const std::string& advertised = options_.advertise_host.empty() ? host : options_.advertise_host;
+  if (advertised == "0.0.0.0" || advertised == "::" || advertised.empty())
+    return invalid_argument("listening on all interfaces (" + host +
+                            "): give --advertise-host, the address frontends reach this worker at");
   TB_RETURN_IF_ERROR(server_.start(host, port));
-  const std::string authority = host + ":" + std::to_string(server_.port());
+  const std::string authority = (advertised.find(':') != std::string::npos ? "[" + advertised + "]" : advertised) +
+                                ":" + std::to_string(server_.port());
   info_.address = "http://" + authority;
   if (info_.id.empty()) info_.id = authority;
   load_thread_ = std::thread([this] { load_loop(); });

@@ -25,6 +25,9 @@ namespace turbine {
 struct WorkerServerOptions {
   http::ServerOptions http;
   std::chrono::milliseconds load_interval{250};  // event-stream load lines (heartbeat)
+  // The host frontends reach this worker at, in its address and id; "": the listen host, which
+  // must then not be a wildcard (0.0.0.0 or ::).
+  std::string advertise_host;
 };
 
 class WorkerServer {
@@ -34,7 +37,8 @@ class WorkerServer {
                WorkerServerOptions options = {});
   ~WorkerServer();
 
-  // Binds host:port (0: any); info().address and id then name the bound port.
+  // Binds host:port (0: any); info().address and id then name the advertised host and the bound
+  // port. kInvalidArgument for a wildcard host with no advertise_host.
   Status start(const std::string& host, uint16_t port);
   uint16_t port() const { return server_.port(); }
   // Ends event streams and closes every connection: open generate streams end without their

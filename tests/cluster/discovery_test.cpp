@@ -50,6 +50,10 @@ TEST(Cluster, WorkersJoinAndLeaveThePoolThroughEtcd) {
   ASSERT_TRUE(eventually([&] { return num_instances(*frontend) == 0; }, 3s)) << frontend->log();
   auto r = http_post(frontend->address() + "/v1/chat/completions", chat("tiny", "anyone?", 3));
   EXPECT_EQ(r.status, 503) << r.body;
+  auto streamed = nlohmann::json::parse(chat("tiny", "anyone?", 3));
+  streamed["stream"] = true;
+  r = http_post(frontend->address() + "/v1/chat/completions", streamed.dump());
+  EXPECT_EQ(r.status, 503) << r.body;  // a status clients' retry logic reads, not an event in a 200
 }
 
 TEST(Cluster, EtcdRestartCostsNoRequest) {

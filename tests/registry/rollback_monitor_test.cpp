@@ -62,6 +62,15 @@ TEST(RollbackMonitorTest, P99AboveMarginRollsBack) {
   EXPECT_NE(decisions[0].reason.find("150.0 ms"), std::string::npos) << decisions[0].reason;
 }
 
+TEST(RollbackMonitorTest, P99JitterOnFastRequestsIsNoReasonToRollBack) {
+  RollbackMonitor m;
+  record_n(m, "v1", 100, 0, 0.002, t0);
+  record_n(m, "v2", 100, 0, 0.009, t0);  // 4.5x slower, but by 7 ms: under the 50 ms floor
+  EXPECT_TRUE(m.evaluate(canary_snapshot(), t0 + 1s).empty());
+  record_n(m, "v2", 100, 0, 0.060, t0);  // now 58 ms over: both the ratio and the floor
+  EXPECT_EQ(m.evaluate(canary_snapshot(), t0 + 1s).size(), 1u);
+}
+
 TEST(RollbackMonitorTest, P99WithinMarginStays) {
   RollbackMonitor m;
   record_n(m, "v1", 100, 0, 0.100, t0);
