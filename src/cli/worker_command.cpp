@@ -36,6 +36,45 @@ struct WorkerFlags {
   int upstream_capacity = 64;
 };
 
+// Starts `server`, registers it in the store under a lease, and serves until SIGINT/SIGTERM; then
+// leaves the pool before the streams close. `what` describes the instance for the log line.
+int serve_registered(WorkerServer& server, control::Store& store, const WorkerFlags& f, const std::string& what,
+                     const sigset_t& signals) {
+  if (Status s = server.start(f.host, uint16_t(f.port)); !s.is_ok()) return command_error(s.message());
+  const WorkerInfo& info = server.info();
+  const std::string key = std::string(kWorkersPrefix) + info.model + "/" + info.id;
+  control::LeasedRegistration registration(store, {{key, encode_worker_info(info)}}, std::chrono::seconds(f.lease_ttl_s));
+  std::fprintf(stderr, "turbine: worker %s (%s) listening on %s, %s in %s\n", info.id.c_str(), what.c_str(),
+               info.address.c_str(), registration.registered() ? "registered" : "not yet registered",
+               store.url().c_str());
+  std::fflush(stderr);
+  std::fprintf(stderr, "turbine: %s, stopping\n", wait_for_stop(signals));
+  registration.stop();  // out of the pool before the streams close
+  server.stop();
+  return 0;
+}
+
+// What both kinds register, before the instance's own fields.
+WorkerInfo registration_info(const WorkerFlags& f, const std::string& name) {
+  WorkerInfo info;
+  info.model = name;
+  info.version = f.version;
+  info.model_path = f.model;
+  return info;
+}
+
+WorkerServerOptions server_options(const WorkerFlags& f) {
+  WorkerServerOptions wo;
+  wo.http.num_threads = f.http_threads;
+  wo.advertise_host = f.advertise_host;
+  return wo;
+}
+
+// The model part of the log line: "model M[ version V]".
+std::string describe_model(const std::string& name, const std::string& version) {
+  return "model " + name + (version.empty() ? "" : " version " + version);
+}
+
 // The external-engine kind: the frontend tokenizes with --model's tokenizer; the upstream runs.
 int run_upstream_worker(const WorkerFlags& f, control::Store& store, const sigset_t& signals) {
   const std::string name = f.name.empty() ? default_model_name(f.model) : f.name;
@@ -46,29 +85,14 @@ int run_upstream_worker(const WorkerFlags& f, control::Store& store, const sigse
   uo.model = f.upstream_model.empty() ? name : f.upstream_model;
   uo.api_key = f.upstream_api_key;
   OpenAiUpstream upstream(uo, std::make_shared<http::ClientThread>());
-  WorkerInfo info;
-  info.model = name;
-  info.version = f.version;
-  info.model_path = f.model;
+  WorkerInfo info = registration_info(f, name);
   info.kind = "openai";
   info.capacity = f.upstream_capacity;
   info.block_size = 0;  // no KV events from outside
   info.max_model_len = (*card)->max_model_len();
-  WorkerServerOptions wo;
-  wo.http.num_threads = f.http_threads;
-  wo.advertise_host = f.advertise_host;
-  WorkerServer server(upstream, info, [&upstream] { return WorkerLoad{upstream.num_in_flight(), 0, 0.0}; }, wo);
-  if (Status s = server.start(f.host, uint16_t(f.port)); !s.is_ok()) return command_error(s.message());
-  const std::string key = std::string(kWorkersPrefix) + name + "/" + server.info().id;
-  control::LeasedRegistration registration(store, {{key, encode_worker_info(server.info())}},
-                                           std::chrono::seconds(f.lease_ttl_s));
-  std::fprintf(stderr, "turbine: worker %s (model %s, external engine %s) listening on %s\n", server.info().id.c_str(),
-               name.c_str(), f.upstream.c_str(), server.info().address.c_str());
-  std::fflush(stderr);
-  std::fprintf(stderr, "turbine: %s, stopping\n", wait_for_stop(signals));
-  registration.stop();
-  server.stop();
-  return 0;
+  WorkerServer server(upstream, info, [&upstream] { return WorkerLoad{upstream.num_in_flight(), 0, 0.0}; },
+                      server_options(f));
+  return serve_registered(server, store, f, describe_model(name, f.version) + ", external engine " + f.upstream, signals);
 }
 
 int run_worker(const WorkerFlags& f) {
@@ -85,36 +109,18 @@ int run_worker(const WorkerFlags& f) {
   Engine& engine = *model->engine;
 
   LocalWorker local(engine);
-  WorkerInfo info;
-  info.model = name;
-  info.version = f.version;
-  info.model_path = f.model;
+  WorkerInfo info = registration_info(f, name);
   info.capacity = engine.max_num_seqs();
   info.block_size = eo->prefix_caching ? engine.block_size() : 0;
   info.max_model_len = engine.max_model_len();
-  WorkerServerOptions wo;
-  wo.http.num_threads = f.http_threads;
-  wo.advertise_host = f.advertise_host;
   WorkerServer server(local, info, [&engine] {
     const EngineStats& s = engine.stats();
     return WorkerLoad{s.num_running.load(), s.num_waiting.load(), s.kv_cache_usage.load()};
-  }, wo);
+  }, server_options(f));
   engine.set_kv_event_observer([&server](std::vector<KvEvent> events) { server.publish_kv_events(events); });
-  if (Status s = server.start(f.host, uint16_t(f.port)); !s.is_ok()) return command_error(s.message());
-
-  const std::string key = std::string(kWorkersPrefix) + name + "/" + server.info().id;
-  control::LeasedRegistration registration(**store, {{key, encode_worker_info(server.info())}},
-                                           std::chrono::seconds(f.lease_ttl_s));
-  std::fprintf(stderr, "turbine: worker %s (model %s%s%s) listening on %s, %s in %s\n", server.info().id.c_str(),
-               name.c_str(), f.version.empty() ? "" : " version ", f.version.c_str(), server.info().address.c_str(),
-               registration.registered() ? "registered" : "not yet registered", (*store)->url().c_str());
-  std::fflush(stderr);
-
-  std::fprintf(stderr, "turbine: %s, stopping\n", wait_for_stop(signals));
-  registration.stop();  // out of the pool before the streams close
-  server.stop();
+  const int status = serve_registered(server, **store, f, describe_model(name, f.version), signals);
   model->engine.reset();  // now, while the server its KV events go to still exists
-  return 0;
+  return status;
 }
 
 }  // namespace

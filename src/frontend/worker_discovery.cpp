@@ -61,7 +61,7 @@ void WorkerDiscovery::on_put(const control::KeyValue& kv) {
     std::lock_guard<std::mutex> lk(mu_);
     auto it = workers_.find(kv.key);
     // A re-registration (new lease, same worker) changes nothing the router holds.
-    if (it != workers_.end() && encode_worker_info(it->second) == encode_worker_info(*info)) return;
+    if (it != workers_.end() && it->second == *info) return;
     workers_[kv.key] = *info;
   }
   add_worker(kv.key, *info);

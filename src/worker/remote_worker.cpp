@@ -46,26 +46,27 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
     p.sink(std::move(out));
   }
 
-  void send_cancel(const std::string& worker_request_id) {
+  http::ClientRequest post_json(const char* path, std::string body, std::chrono::milliseconds timeout) const {
     http::ClientRequest r;
     r.method = "POST";
-    r.url = address + "/worker/cancel";
+    r.url = address + path;
     r.headers = {{"content-type", "application/json"}};
-    r.body = "{\"id\":" + worker_request_id + "}";
-    r.timeout = std::chrono::milliseconds(5'000);
-    thread->client().start(std::move(r), {});  // best effort: closing the stream cancels too
+    r.body = std::move(body);
+    r.timeout = timeout;
+    return r;
+  }
+
+  void send_cancel(const std::string& worker_request_id) {
+    // Best effort: closing the stream cancels too.
+    thread->client().start(
+        post_json("/worker/cancel", "{\"id\":" + worker_request_id + "}", std::chrono::milliseconds(5'000)), {});
   }
 
   void start(uint64_t id, std::string body, OutputSink sink, int32_t num_choices) {
     Pending& p = pending[id];
     p.sink = std::move(sink);
     p.num_choices = num_choices;
-    http::ClientRequest r;
-    r.method = "POST";
-    r.url = address + "/worker/generate";
-    r.headers = {{"content-type", "application/json"}};
-    r.body = std::move(body);
-    r.timeout = options.request_timeout;
+    http::ClientRequest r = post_json("/worker/generate", std::move(body), options.request_timeout);
     auto self = shared_from_this();
     http::AsyncHandlers h;
     h.on_head = [self, id](int status, const http::Headers& headers) {

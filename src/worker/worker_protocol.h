@@ -40,6 +40,8 @@ struct WorkerInfo {
   int32_t capacity = 0;      // sequences at once
   int32_t block_size = 16;   // KV block tokens (prefix hashes); 0: no KV events
   int64_t max_model_len = 0;
+
+  bool operator==(const WorkerInfo&) const = default;
 };
 
 std::string encode_worker_info(const WorkerInfo& info);

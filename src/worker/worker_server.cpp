@@ -143,12 +143,13 @@ void WorkerServer::handle_events(http::Request, http::Responder responder) {
 }
 
 void WorkerServer::publish_kv_events(const std::vector<KvEvent>& events) {
-  const std::string lines = encode_kv_event_lines(events);
   std::lock_guard<std::mutex> lk(mu_);
   for (const KvEvent& e : events) {
     if (e.kind == KvEvent::Kind::kStored) cached_blocks_.insert(e.hash);
     else cached_blocks_.erase(e.hash);
   }
+  if (subscribers_.empty()) return;  // no frontend listens: the mirror is enough
+  const std::string lines = encode_kv_event_lines(events);
   for (auto& s : subscribers_) s->write(lines);
 }
 

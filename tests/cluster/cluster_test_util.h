@@ -173,6 +173,11 @@ inline double metric_sum(const std::string& text, const std::string& name, const
   return sum;
 }
 
+// Instances in the frontend's router pool.
+inline double num_instances(const TurbineProcess& frontend) {
+  return metric_sum(http_get(frontend.address() + "/metrics").body, "turbine:router_instances");
+}
+
 inline std::string chat(const std::string& model, const std::string& content, int max_tokens) {
   return nlohmann::json{{"model", model},
                         {"messages", {{{"role", "user"}, {"content", content}}}},

@@ -6,10 +6,6 @@
 namespace turbine::testing {
 namespace {
 
-double num_instances(const TurbineProcess& frontend) {
-  return metric_sum(http_get(frontend.address() + "/metrics").body, "turbine:router_instances");
-}
-
 TEST(Cluster, WorkersJoinAndLeaveThePoolThroughEtcd) {
   EtcdProcess etcd;
   ASSERT_EQ(etcd.start(), "");

@@ -9,10 +9,6 @@
 namespace turbine::testing {
 namespace {
 
-double num_instances(const TurbineProcess& frontend) {
-  return metric_sum(http_get(frontend.address() + "/metrics").body, "turbine:router_instances");
-}
-
 std::string long_chat(const std::string& content, int max_tokens, bool stream) {
   auto j = nlohmann::json::parse(chat("tiny", content, max_tokens));
   j["ignore_eos"] = true;

@@ -6,10 +6,6 @@
 namespace turbine::testing {
 namespace {
 
-double num_instances(const TurbineProcess& frontend) {
-  return metric_sum(http_get(frontend.address() + "/metrics").body, "turbine:router_instances");
-}
-
 // A system prompt of several hundred tokens, different per group.
 std::string prefix(int group) {
   std::string s = "You are assistant number " + std::to_string(group) + ". ";

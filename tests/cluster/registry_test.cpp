@@ -9,10 +9,6 @@ namespace {
 
 constexpr const char* kAdminKey = "test-admin-key";
 
-double num_instances(const TurbineProcess& frontend) {
-  return metric_sum(http_get(frontend.address() + "/metrics").body, "turbine:router_instances");
-}
-
 struct Upstream {
   std::unique_ptr<loadgen::testing::ScriptedServer> server;
   std::unique_ptr<TurbineProcess> worker;
