@@ -22,6 +22,8 @@ struct QuantizedRows {
   // q8_0, for kernels that ask (MatmulKernel::block_sums): d * sum(qs) of block b of row c at
   // block_sums[b * n + c] (block-major: a tile's rows are adjacent), then 4 floats of padding.
   const float* block_sums = nullptr;
+  // Alongside block_sums: sum(qs) of the same blocks, unscaled, at the same index.
+  const int32_t* block_qsums = nullptr;
 };
 
 // One thread's share of y[n, M] = x[n, k] * w[M, k]^T: weight rows [0, num_rows) of the panel

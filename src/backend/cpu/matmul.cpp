@@ -51,13 +51,15 @@ void CpuBackend::prepare_activations(const MatmulKernel& kernel, const float* x,
   const size_t d_bytes = align64(size_t(n * (k / block)) * 4);
   const size_t bsums_bytes = k_quants ? align64(size_t(n * (k / 16)) * 2) : 0;
   const size_t sums_bytes = kernel.block_sums ? align64(size_t(n * (k / block) + 4) * 4) : 0;
-  auto* base =
-      static_cast<uint8_t*>(act_scratch_.get(qs_bytes + d_bytes + bsums_bytes + sums_bytes));
+  auto* base = static_cast<uint8_t*>(
+      act_scratch_.get(qs_bytes + d_bytes + bsums_bytes + 2 * sums_bytes));
   auto* qs = reinterpret_cast<int8_t*>(base);
   auto* d = reinterpret_cast<float*>(base + qs_bytes);
   auto* bsums = k_quants ? reinterpret_cast<int16_t*>(base + qs_bytes + d_bytes) : nullptr;
   auto* sums = kernel.block_sums ? reinterpret_cast<float*>(base + qs_bytes + d_bytes + bsums_bytes)
                                  : nullptr;
+  auto* qsums = sums ? reinterpret_cast<int32_t*>(reinterpret_cast<uint8_t*>(sums) + sums_bytes)
+                     : nullptr;
   maybe_parallel(n, 1, work, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       if (k_quants) {
@@ -70,13 +72,17 @@ void CpuBackend::prepare_activations(const MatmulKernel& kernel, const float* x,
             int32_t s = 0;
             for (int64_t j = 0; j < block; ++j) s += qs[i * k + b * block + j];
             sums[b * n + i] = d[i * (k / block) + b] * float(s);
+            qsums[b * n + i] = s;
           }
         }
       }
     }
   });
-  for (int64_t i = 0; sums && i < 4; ++i) sums[n * (k / block) + i] = 0.0f;  // padding
-  p->xq = QuantizedRows{qs, d, bsums, sums};
+  for (int64_t i = 0; sums && i < 4; ++i) {  // padding
+    sums[n * (k / block) + i] = 0.0f;
+    qsums[n * (k / block) + i] = 0;
+  }
+  p->xq = QuantizedRows{qs, d, bsums, sums, qsums};
 }
 
 void CpuBackend::matmul(const MatrixView& w, const float* x, int64_t n, float* y) {
