@@ -1,6 +1,7 @@
 // AVX2 activation quantization (q8_0 / q8_k) and f32 -> f16 / bf16 / q8_0 row conversion
 // (store_kv).
 // Produces exactly the generic kernels' quants: the same float ops, round to nearest even.
+#include <cfloat>
 #include <cstring>
 
 #include "backend/cpu/kernels_avx2.h"
@@ -31,7 +32,9 @@ inline __m256i quantize32(const float* x, __m256 id) {
 
 inline float scale_for(float amax, float* id) {
   const float d = amax / 127.0f;
-  *id = d != 0.0f ? 1.0f / d : 0.0f;
+  // A subnormal d (0 < amax < ~1.5e-36) would make 1 / d infinite and the quants -128 or NaN;
+  // such a block quantizes to zeros.
+  *id = d >= FLT_MIN ? 1.0f / d : 0.0f;
   return d;
 }
 

@@ -1,5 +1,6 @@
 // Portable activation quantization (q8_0 / q8_k), weight dequantization (get_rows, attention's
 // cache reads) and f32 -> cache element conversion (store_kv).
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 
@@ -17,7 +18,7 @@ float quantize_block(const float* x, int len, int8_t* q) {
   float amax = 0.0f;
   for (int j = 0; j < len; ++j) amax = std::fmax(amax, std::fabs(x[j]));
   const float d = amax / 127.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  const float id = d >= FLT_MIN ? 1.0f / d : 0.0f;  // as quantize_avx2.cpp's scale_for
   for (int j = 0; j < len; ++j) q[j] = int8_t(std::nearbyint(x[j] * id));
   return d;
 }

@@ -49,10 +49,11 @@ template <int R, class Block>
 inline void prefetch_next_rows(const Block* const (&w)[R], int64_t b, int64_t stride) {
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
-    const char* next = reinterpret_cast<const char*>(w[r] + b) + R * stride;
+    // Integer arithmetic: the last tile's next rows lie past the matrix, where a pointer may not.
+    const uintptr_t next = reinterpret_cast<uintptr_t>(w[r] + b) + uintptr_t(R * stride);
 #pragma GCC unroll 4
-    for (int64_t off = 0; off < int64_t(sizeof(Block)); off += 64)
-      __builtin_prefetch(next + off, 0, 3);
+    for (uintptr_t off = 0; off < sizeof(Block); off += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(next + off), 0, 3);
   }
 }
 
@@ -64,8 +65,9 @@ inline void prefetch_next_rows(const Block* const (&w)[R], int64_t b, int64_t st
 // streamed at about 55% of it.
 inline void prefetch_next_tile(const void* tile_start, int64_t tile_bytes, int64_t b,
                                int64_t step) {
-  const char* next = static_cast<const char*>(tile_start) + tile_bytes + b * step;
-  for (int64_t off = 0; off < step; off += 64) __builtin_prefetch(next + off, 0, 3);
+  const uintptr_t next = reinterpret_cast<uintptr_t>(tile_start) + uintptr_t(tile_bytes + b * step);
+  for (int64_t off = 0; off < step; off += 64)
+    __builtin_prefetch(reinterpret_cast<const void*>(next + uintptr_t(off)), 0, 3);
 }
 
 }  // namespace
