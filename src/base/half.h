@@ -73,7 +73,8 @@ inline uint16_t f32_to_f16(float f) {
 
 // Every f16 bit pattern widened to f32 (65536 entries, 256 KiB), built on first use. A SIMD
 // kernel turns a block scale into one broadcast load from here instead of a widen on the
-// vector ports; the scales of one matrix touch only a few hundred lines of it.
+// vector ports. Each binade of f16 is 1024 entries (64 lines), so a matrix whose scales span a
+// few binades reads a few hundred lines of it.
 const float* f16_to_f32_table();
 
 }  // namespace turbine
