@@ -107,7 +107,7 @@ struct OpenAiUpstream::State : std::enable_shared_from_this<State> {
       if (self->closed || p.cancelled) return false;
       if (p.ended) return true;  // read to the end: the connection stays reusable
       if (p.status != 200) {
-        if (p.error_body.size() < 65536) p.error_body.append(piece.substr(0, 65536));
+        append_error_body(&p.error_body, piece);
         return true;
       }
       for (auto& e : p.sse.feed(piece)) self->on_event(p, e.data);

@@ -8,10 +8,6 @@
 
 namespace turbine {
 
-namespace {
-constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
-}  // namespace
-
 // Everything below runs on the client thread, except `closed` and `next_id`.
 struct RemoteWorker::State : std::enable_shared_from_this<State> {
   struct Pending {
@@ -79,7 +75,7 @@ struct RemoteWorker::State : std::enable_shared_from_this<State> {
       Pending& p = self->pending[id];
       if (self->closed || p.ended) return false;
       if (p.status != 200) {
-        if (p.error_body.size() < kMaxErrorBodyBytes) p.error_body.append(piece.substr(0, kMaxErrorBodyBytes));
+        append_error_body(&p.error_body, piece);
         return true;
       }
       const bool fits = p.lines.feed(piece, [&](std::string_view line) {

@@ -44,6 +44,11 @@ ErrorCode error_code_of_http_status(int status) {
   }
 }
 
+void append_error_body(std::string* body, std::string_view piece) {
+  constexpr size_t kMaxBytes = 64 * 1024;
+  if (body->size() < kMaxBytes) body->append(piece.substr(0, kMaxBytes));
+}
+
 std::string error_body_message(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_object() && j.contains("error")) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "engine/request.h"
@@ -28,6 +29,10 @@ RequestOutput stream_end_output(const StreamEnd& end, const Status& transport, c
 
 // 400/422 refused, 429 full, 404/502/503 unavailable, 504 timed out, other: internal.
 ErrorCode error_code_of_http_status(int status);
+
+// Appends an answer-body piece to `body` (the body of a non-200 answer, kept for the error
+// message) while under 64 KiB is kept; each piece is cut to 64 KiB.
+void append_error_body(std::string* body, std::string_view piece);
 
 // The message of an OpenAI-style {"error": {"message": ...}} (or {"error": "..."}) body, else the
 // body's start.
