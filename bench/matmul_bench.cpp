@@ -130,10 +130,14 @@ void BM_Gemv(benchmark::State& state, DType t) {
   const std::vector<uint8_t> w = make_weights(t, copies);
   const std::vector<float> x = activations(1);
   std::vector<float> y(static_cast<size_t>(kRows));
+  std::vector<PreparedWeight> views;  // each copy as the engine would hold it
+  for (int c = 0; c < copies; ++c) {
+    views.push_back(
+        backend->prepare_weight(MatrixView{t, kRows, kCols, w.data() + size_t(c) * size_t(bytes)}));
+  }
   int i = 0;
   for (auto _ : state) {
-    const MatrixView view{t, kRows, kCols, w.data() + size_t(i) * size_t(bytes)};
-    backend->matmul(view, x.data(), 1, y.data());
+    backend->matmul(views[size_t(i)].view, x.data(), 1, y.data());
     benchmark::DoNotOptimize(y.data());
     i = (i + 1) % copies;
   }
@@ -144,15 +148,16 @@ void BM_Gemv(benchmark::State& state, DType t) {
 void BM_GemvHot(benchmark::State& state, DType t) {
   auto backend = make_backend(int(state.range(0)));
   const std::vector<uint8_t> w = make_weights(t, 1);
-  const int64_t rows = std::max<int64_t>(8, (int64_t(256) << 10) / row_bytes(t, kCols));
+  // A multiple of 8, so the backend may interleave it as it does the model's matrices.
+  const int64_t rows = std::max<int64_t>(8, (int64_t(256) << 10) / row_bytes(t, kCols) / 8 * 8);
   const std::vector<float> x = activations(1);
   std::vector<float> y(static_cast<size_t>(rows));
-  const MatrixView view{t, rows, kCols, w.data()};
+  const PreparedWeight prepared = backend->prepare_weight(MatrixView{t, rows, kCols, w.data()});
   for (auto _ : state) {
-    backend->matmul(view, x.data(), 1, y.data());
+    backend->matmul(prepared.view, x.data(), 1, y.data());
     benchmark::DoNotOptimize(y.data());
   }
-  state.SetBytesProcessed(int64_t(state.iterations()) * view.num_bytes());
+  state.SetBytesProcessed(int64_t(state.iterations()) * prepared.view.num_bytes());
   state.SetLabel(backend->name());
 }
 
@@ -161,9 +166,9 @@ void BM_Gemm(benchmark::State& state, DType t) {
   const std::vector<uint8_t> w = make_weights(t, 1);
   const std::vector<float> x = activations(kPromptRows);
   std::vector<float> y(size_t(kPromptRows * kRows));
-  const MatrixView view{t, kRows, kCols, w.data()};
+  const PreparedWeight prepared = backend->prepare_weight(MatrixView{t, kRows, kCols, w.data()});
   for (auto _ : state) {
-    backend->matmul(view, x.data(), kPromptRows, y.data());
+    backend->matmul(prepared.view, x.data(), kPromptRows, y.data());
     benchmark::DoNotOptimize(y.data());
   }
   const double flops = 2.0 * double(kPromptRows) * double(kRows) * double(kCols);

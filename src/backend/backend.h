@@ -47,6 +47,14 @@ struct AttentionBatch {
   int64_t max_blocks_per_seq = 0;
 };
 
+// A weight matrix as a backend computes with it (Backend::prepare_weight): either the caller's
+// view itself (storage null) or a copy in the backend's own layout or memory, kept alive by
+// `storage` for as long as the view is used.
+struct PreparedWeight {
+  MatrixView view;
+  std::shared_ptr<const void> storage;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -56,6 +64,11 @@ class Backend {
   virtual void free(void* p) = 0;
   // Copies bytes between two buffers of this backend (a KV block before copy-on-write).
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+
+  // The matrix w in the form matmul and get_rows run fastest on, made once at load. The result
+  // computes the same products as w; w is not needed afterwards. A backend with nothing to
+  // change returns w itself.
+  virtual PreparedWeight prepare_weight(const MatrixView& w) { return {w, nullptr}; }
 
   // y[n, w.rows] = x[n, w.cols] * w^T
   virtual void matmul(const MatrixView& w, const float* x, int64_t n, float* y) = 0;

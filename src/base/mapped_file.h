@@ -22,6 +22,11 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Drops this process's resident pages of [p, p + n), rounded inward to whole pages, when that
+  // range lies in the mapping (otherwise does nothing): a later read faults them back from the
+  // file, so the bytes never change. For data a backend has copied, so it is not held twice.
+  void drop_pages(const void* p, size_t n) const;
+
  private:
   MappedFile() = default;
   std::string path_;

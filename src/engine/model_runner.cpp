@@ -4,12 +4,41 @@
 #include <string>
 
 namespace turbine {
+namespace {
+
+// A copy of the checkpoint's weights whose matrices are the backend's prepared forms. The token
+// embedding is only gathered from (get_rows), so it stays as loaded unless it is the output
+// matrix (tied), whose prepared copy it then shares. A matrix the backend copied out of the GGUF
+// mapping gives its pages back at once, so the process does not hold the weights twice (only
+// GGUF holds Q4_0 and Q8_0, the types the CPU backend copies).
+ModelWeights prepare_weights(Backend& backend, const Checkpoint& ck) {
+  const ModelWeights& w = ck.weights;
+  ModelWeights out = w;
+  auto prepare = [&](MatrixView& m) {
+    PreparedWeight p = backend.prepare_weight(m);
+    if (p.view.data != m.data && ck.gguf) ck.gguf->mapping()->drop_pages(m.data, size_t(m.num_bytes()));
+    m = p.view;
+    if (p.storage) out.storage.push_back(std::move(p.storage));
+  };
+  for (LayerWeights& layer : out.layers) {
+    for (MatrixView* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w_gate, &layer.w_up,
+                          &layer.w_down}) {
+      prepare(*m);
+    }
+  }
+  prepare(out.output);
+  if (w.token_embedding.data == w.output.data) out.token_embedding = out.output;
+  return out;
+}
+
+}  // namespace
 
 ModelRunner::ModelRunner(std::shared_ptr<const Checkpoint> checkpoint, Backend& backend)
     : checkpoint_(std::move(checkpoint)),
       backend_(backend),
+      weights_(prepare_weights(backend, *checkpoint_)),
       activations_(backend, checkpoint_->config),
-      arch_(checkpoint_->config, checkpoint_->weights) {}
+      arch_(checkpoint_->config, weights_) {}
 
 Result<std::unique_ptr<ModelRunner>> ModelRunner::create(std::shared_ptr<const Checkpoint> checkpoint,
                                                          Backend& backend,

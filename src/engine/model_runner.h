@@ -45,6 +45,9 @@ class ModelRunner {
 
   std::shared_ptr<const Checkpoint> checkpoint_;
   Backend& backend_;
+  // The checkpoint's matrices as the backend prepared them (Backend::prepare_weight); arch_
+  // computes with these.
+  ModelWeights weights_;
   std::unique_ptr<KvCacheStorage> kv_;
   Activations activations_;
   LlamaForward arch_;

@@ -97,12 +97,13 @@ double tolerance(DType t, const std::string& isa, const float* w, const float* x
   return tol;
 }
 
+// `view`: w as given to matmul, w.view() unless a test passes the backend's prepared form.
 void check_matmul(Backend& backend, const std::string& isa, const TestWeight& w, int64_t n,
-                  XKind kind, uint32_t seed) {
+                  XKind kind, uint32_t seed, const MatrixView* view = nullptr) {
   const std::vector<float> x =
       kind == XKind::kExact ? exact_activations(n, w.cols, seed) : gaussian(n * w.cols, seed);
   std::vector<float> y(size_t(n * w.rows), std::nanf(""));
-  backend.matmul(w.view(), x.data(), n, y.data());
+  backend.matmul(view ? *view : w.view(), x.data(), n, y.data());
   int failures = 0;
   for (int64_t c = 0; c < n; ++c) {
     for (int64_t r = 0; r < w.rows; ++r) {
@@ -178,6 +179,42 @@ TEST_P(MatmulTest, AgreesWithGeneric) {
     for (size_t i = 0; i < y.size(); ++i) {
       const double tol = dtype == DType::kBF16 && isa == "avx512" ? 0.05 : 2e-4;
       ASSERT_NEAR(y[i], y_ref[i], tol * (1.0 + std::fabs(y_ref[i]))) << "n=" << n << " i=" << i;
+    }
+  }
+}
+
+// Backend::prepare_weight: the prepared matrix (on AVX2, Q4_0 and Q8_0 with rows % 8 == 0 come
+// back interleaved in groups of 8 rows) gives the same products and the same get_rows, for GEMV,
+// the 2-3 column tiles and the GEMM, with 1 and 2 threads.
+TEST_P(MatmulTest, PreparedWeights) {
+  const auto& [isa, dtype] = GetParam();
+  // rows: one group, groups in pairs and a lone last group; n: GEMV, 2 and 3 columns, tiles of
+  // 4 and a remainder. cols are rounded up to the dtype's block.
+  std::vector<Shape> shapes = {{8, 32, 1},     {16, 64, 1},    {24, 2048, 1},
+                               {40, 96, 3},    {64, 256, 2},   {296, 2048, 1},
+                               {296, 2048, 9}, {136, 512, 17}, {30, 64, 4}};
+  const int64_t b = dtype_traits(dtype).block_elems;
+  for (Shape& s : shapes) s.cols = (s.cols + b - 1) / b * b;
+  uint32_t seed = 300;
+  for (int threads : {1, 2}) {
+    TB_BACKEND_OR_SKIP(backend, isa, threads);
+    for (const Shape& s : shapes) {
+      const TestWeight w = quantized_weight(dtype, s.rows, s.cols, ++seed);
+      const PreparedWeight prepared = backend->prepare_weight(w.view());
+      const bool interleave =
+          isa == "avx2" && (dtype == DType::kQ4_0 || dtype == DType::kQ8_0) && s.rows % 8 == 0;
+      EXPECT_EQ(prepared.view.layout,
+                interleave ? MatrixLayout::kInterleaved8 : MatrixLayout::kRowMajor);
+      EXPECT_EQ(prepared.view.data == w.data.data(), !interleave);
+      EXPECT_EQ(prepared.storage != nullptr, interleave);
+      check_matmul(*backend, isa, w, s.n, XKind::kExact, ++seed, &prepared.view);
+      check_matmul(*backend, isa, w, s.n, XKind::kGaussian, ++seed, &prepared.view);
+
+      const std::vector<int32_t> ids = {int32_t(s.rows - 1), 0, int32_t(s.rows / 2), 7 % int32_t(s.rows)};
+      std::vector<float> got(ids.size() * size_t(s.cols)), want(got.size());
+      backend->get_rows(prepared.view, ids.data(), int64_t(ids.size()), got.data());
+      backend->get_rows(w.view(), ids.data(), int64_t(ids.size()), want.data());
+      EXPECT_EQ(got, want) << "get_rows [" << s.rows << " x " << s.cols << "]";
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backend/cpu/interleaved8.h"
 #include "base/check.h"
 
 namespace turbine {
@@ -60,14 +61,54 @@ void CpuBackend::free(void* p) { std::free(p); }
 
 void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 
+PreparedWeight CpuBackend::prepare_weight(const MatrixView& w) {
+  if (w.layout != MatrixLayout::kRowMajor || w.rows % 8 != 0 || w.rows == 0 ||
+      !has_interleaved8(w.dtype) ||
+      kernels_.matmul(w.dtype, MatrixLayout::kInterleaved8).panel == nullptr) {
+    return {w, nullptr};
+  }
+  TB_CHECK(w.data != nullptr && w.cols > 0 && w.cols % kQK == 0);
+  const int64_t nb = w.cols / kQK;
+  const int64_t groups = w.rows / 8;
+  // Not alloc(): every byte is written below (no zeroing), and a small matrix is not rounded
+  // up to a huge page. The whole 2 MiB pages inside a large one are advised onto huge pages
+  // (fewer TLB misses as a GEMV streams it). Freed with std::free, so the copy may outlive
+  // this backend.
+  const size_t bytes = size_t(w.num_bytes());
+  std::shared_ptr<void> storage(std::aligned_alloc(64, (bytes + 63) / 64 * 64),
+                                [](void* p) { std::free(p); });
+  TB_CHECK(storage != nullptr, "cpu backend: out of memory for a " + std::to_string(bytes) +
+                                   "-byte weight matrix");
+  constexpr uintptr_t kHugePage = uintptr_t(2) << 20;
+  const auto begin = reinterpret_cast<uintptr_t>(storage.get());
+  const uintptr_t first = (begin + kHugePage - 1) / kHugePage * kHugePage;
+  const uintptr_t last = (begin + bytes) / kHugePage * kHugePage;
+  if (first < last) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  maybe_parallel(groups, 1, groups * 8 * w.cols, [&](int64_t g0, int64_t g1) {
+    pack_interleaved8(w.dtype, w.data, nb, g0, g1, storage.get());
+  });
+  MatrixView view = w;
+  view.data = storage.get();
+  view.layout = MatrixLayout::kInterleaved8;
+  return {view, std::move(storage)};
+}
+
 void CpuBackend::get_rows(const MatrixView& w, const int32_t* ids, int64_t n, float* y) {
   TB_CHECK(w.data != nullptr && ids != nullptr && y != nullptr && n >= 0);
+  const bool interleaved = w.layout == MatrixLayout::kInterleaved8;
+  TB_CHECK(!interleaved || has_interleaved8(w.dtype), "get_rows: unknown interleaved weight type");
   const int64_t stride = w.row_stride_bytes();
   const auto* base = static_cast<const uint8_t*>(w.data);
   maybe_parallel(n, 1, n * w.cols, [&](int64_t b, int64_t e) {
+    std::vector<uint8_t> row(interleaved ? size_t(stride) : 0);  // the row back in row-major
     for (int64_t i = b; i < e; ++i) {
       TB_CHECK(ids[i] >= 0 && ids[i] < w.rows, "get_rows: id out of range");
-      kernels_.dequantize_row(w.dtype, base + ids[i] * stride, w.cols, y + i * w.cols);
+      const void* src = base + ids[i] * stride;
+      if (interleaved) {
+        unpack_interleaved8_row(w.dtype, w.data, w.cols / kQK, ids[i], row.data());
+        src = row.data();
+      }
+      kernels_.dequantize_row(w.dtype, src, w.cols, y + i * w.cols);
     }
   });
 }

@@ -49,6 +49,12 @@ CpuKernels make_avx2() {
                    .block_sums = true,
                    .scratch_bytes = avx2::gemm_q8_scratch_bytes,
                    .row_multiple = 8};
+  // Interleaved Q4_0 / Q8_0 (matmul_interleaved8_avx2.cpp): decode reads them faster.
+  k.matmul_q4_0_x8 = {.act = ActFormat::kQ8_0,
+                      .panel = avx2::matmul_q4_0_x8,
+                      .block_sums = true,
+                      .row_multiple = 8};
+  k.matmul_q8_0_x8 = {.act = ActFormat::kQ8_0, .panel = avx2::matmul_q8_0_x8, .row_multiple = 8};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K,
                    .panel = avx2::matmul_q4_k,
                    .scratch_bytes = avx2::gemm_kquant_scratch_bytes,
@@ -76,6 +82,10 @@ CpuKernels make_avx512() {
   k.matmul_bf16 = {.act = ActFormat::kBF16, .panel = avx512::matmul_bf16};
   k.matmul_q8_0 = {.act = ActFormat::kQ8_0, .panel = avx512::matmul_q8_0};
   k.matmul_q4_0 = {.act = ActFormat::kQ8_0, .panel = avx512::matmul_q4_0};
+  // Row-major Q4_0 / Q8_0 for the AVX-512 (VNNI) kernels: the interleaved layout has only AVX2
+  // kernels, never measured against these on an AVX-512 machine.
+  k.matmul_q4_0_x8 = {};
+  k.matmul_q8_0_x8 = {};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K, .panel = avx512::matmul_q4_k};
   k.matmul_q6_k = {.act = ActFormat::kQ8_K, .panel = avx512::matmul_q6_k};
   return k;
@@ -83,7 +93,11 @@ CpuKernels make_avx512() {
 
 }  // namespace
 
-const MatmulKernel& CpuKernels::matmul(DType t) const {
+const MatmulKernel& CpuKernels::matmul(DType t, MatrixLayout layout) const {
+  if (layout == MatrixLayout::kInterleaved8) {
+    static const MatmulKernel kNone;
+    return t == DType::kQ4_0 ? matmul_q4_0_x8 : t == DType::kQ8_0 ? matmul_q8_0_x8 : kNone;
+  }
   switch (t) {
     case DType::kF32:
       return matmul_f32;

@@ -9,6 +9,7 @@
 #include "backend/cpu/cpu_features.h"
 #include "backend/cpu/kernel_args.h"
 #include "base/dtype.h"
+#include "base/matrix_view.h"
 
 namespace turbine::cpu {
 
@@ -30,7 +31,12 @@ struct CpuKernels {
 
   MatmulKernel matmul_f32, matmul_f16, matmul_bf16;
   MatmulKernel matmul_q8_0, matmul_q4_0, matmul_q4_k, matmul_q6_k;
-  const MatmulKernel& matmul(DType t) const;
+  // Q4_0 / Q8_0 weights in MatrixLayout::kInterleaved8 (interleaved8.h). panel null: this ISA
+  // does not interleave that type, and CpuBackend::prepare_weight leaves it row-major.
+  MatmulKernel matmul_q4_0_x8, matmul_q8_0_x8;
+  // The kernel for (t, layout); null panel when there is none (only an interleaved layout lacks
+  // one).
+  const MatmulKernel& matmul(DType t, MatrixLayout layout = MatrixLayout::kRowMajor) const;
 
   // One row of k floats -> quantized activations (see QuantizedRows); k a multiple of 32 / 256.
   void (*quantize_row_q8_0)(const float* x, int64_t k, int8_t* qs, float* d) = nullptr;

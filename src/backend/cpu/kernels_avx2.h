@@ -15,6 +15,10 @@ void matmul_q8_0(const MatmulPanel& p);
 void matmul_q4_0(const MatmulPanel& p);
 void matmul_q4_k(const MatmulPanel& p);
 void matmul_q6_k(const MatmulPanel& p);
+// Q4_0 / Q8_0 in MatrixLayout::kInterleaved8 (matmul_interleaved8_avx2.cpp); the Q4_0 panel
+// reads p.xq.block_qsums.
+void matmul_q4_0_x8(const MatmulPanel& p);
+void matmul_q8_0_x8(const MatmulPanel& p);
 
 // Repacked int8 GEMM (matmul_q8_gemm_avx2.cpp): the Q4_0 / Q8_0 panels hand over to it when
 // the driver supplied scratch, i.e. when gemm_q8_scratch_bytes(rows, k, n) > 0.

@@ -92,7 +92,10 @@ void CpuBackend::matmul(const MatrixView& w, const float* x, int64_t n, float* y
            "matmul: cols must be a positive multiple of the weight's block size");
   if (n == 0 || w.rows == 0) return;
 
-  const MatmulKernel& kernel = kernels_.matmul(w.dtype);
+  TB_CHECK(w.layout == MatrixLayout::kRowMajor || w.rows % 8 == 0,
+           "matmul: an interleaved matrix has whole groups of 8 rows");
+  const MatmulKernel& kernel = kernels_.matmul(w.dtype, w.layout);
+  TB_CHECK(kernel.panel != nullptr, "matmul: no kernel for this interleaved weight type");
   MatmulPanel p;
   p.w_stride = w.row_stride_bytes();
   p.k = w.cols;

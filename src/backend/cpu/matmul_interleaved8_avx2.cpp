@@ -1,0 +1,179 @@
+// AVX2 matmul panels for Q4_0 and Q8_0 weights interleaved in groups of 8 rows
+// (interleaved8.h) against q8_0 activations: GEMV (decode) and GEMM (prompts, batched decode).
+//
+// Per group of 8 rows and 32-element block, for one activation row:
+//   Q4_0: 4 loads of packed nibbles, split into 8 quads by 4 shifts and 8 ANDs (shared by every
+//         activation row of the tile); 8 _mm256_maddubs_epi16 of a quad against 4 activation
+//         bytes broadcast to all lanes, each an outer product giving the 8 rows' partial dots as
+//         i16 pairs; 7 i16 adds (8 x 2 x 15 x 127 = 30480 fits); one madd to i32; one integer
+//         subtract of the -8 offset (8 * sum(x_q), QuantizedRows::block_qsums); one convert and
+//         one FMA that scale all 8 rows. About 21 vector ops per 8 row-blocks, against about 12
+//         per row-block in matmul_q8_avx2.cpp's row-major GEMV.
+//   Q8_0: signed x signed, so |w| is the unsigned operand and w's sign moves onto x
+//         (_mm256_sign_epi8); a pair sum reaches 2 x 127 x 127, so each quad goes to i32 on its
+//         own: abs, sign, maddubs, madd, add per quad, about 44 ops per 8 row-blocks against
+//         about 7 per row-block row-major.
+// y[c, 8 rows] comes out as one vector, with no horizontal sums.
+#include "backend/cpu/interleaved8.h"
+#include "backend/cpu/kernels_avx2.h"
+#include "backend/cpu/simd_avx2.h"
+#include "backend/cpu/tile_loop.h"
+
+namespace turbine::cpu::avx2 {
+namespace {
+
+inline __m256i broadcast_quad(const int8_t* x) {
+  int32_t v;
+  __builtin_memcpy(&v, x, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// y[c0 + c, 8 g0 .. 8 (g0 + G)) for c < C: G consecutive groups against C activation rows.
+// Packed: BlockQ4_0x8 or BlockQ8_0x8.
+template <class Packed, int G, int C>
+inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c0) {
+  constexpr bool kQ4 = sizeof(Packed) == sizeof(BlockQ4_0x8);
+  const int64_t nb = p.k / 32;
+  const Packed* wg = w + g0 * nb;  // group g0 + i, block b: wg[i * nb + b]
+  const int8_t* xq[C];
+  const float* xd[C];
+#pragma GCC unroll 4
+  for (int c = 0; c < C; ++c) {
+    xq[c] = p.xq.qs + (c0 + c) * p.k;
+    xd[c] = p.xq.d + (c0 + c) * nb;
+  }
+  const int32_t* qsums = p.xq.block_qsums + c0;  // Q4_0: block b, row c at qsums[b * n + c]
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const int64_t tile_bytes = G * nb * int64_t(sizeof(Packed));
+  __m256 acc[G][C];
+#pragma GCC unroll 4
+  for (int i = 0; i < G; ++i)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) acc[i][c] = _mm256_setzero_ps();
+
+  for (int64_t b = 0; b < nb; ++b) {
+    // A GEMV streams the weights once: fetch the next tile's block b ahead.
+    if constexpr (C == 1) prefetch_next_tile(wg, tile_bytes, b, G * int64_t(sizeof(Packed)));
+    const int8_t* x[C];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) x[c] = xq[c] + b * 32;
+    // Lane r (32 bits) of dot[i][c] is row 8 (g0 + i) + r's partial sums: Q4_0 two i16, Q8_0
+    // one i32.
+    __m256i dot[G][C];
+    if constexpr (kQ4) {
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) {
+        __m256i lo[G], hi[G];
+#pragma GCC unroll 4
+        for (int i = 0; i < G; ++i) {
+          const __m256i v =
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg[i * nb + b].qs + 32 * j));
+          lo[i] = _mm256_and_si256(v, m4);                         // elements 4j..4j+3
+          hi[i] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);  // elements 16+4j..16+4j+3
+        }
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) {
+          const __m256i x_lo = broadcast_quad(x[c] + 4 * j);
+          const __m256i x_hi = broadcast_quad(x[c] + 16 + 4 * j);
+#pragma GCC unroll 4
+          for (int i = 0; i < G; ++i) {
+            const __m256i d = _mm256_add_epi16(_mm256_maddubs_epi16(lo[i], x_lo),
+                                               _mm256_maddubs_epi16(hi[i], x_hi));
+            dot[i][c] = j == 0 ? d : _mm256_add_epi16(dot[i][c], d);
+          }
+        }
+      }
+    } else {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        __m256i v[G], a[G];
+#pragma GCC unroll 4
+        for (int i = 0; i < G; ++i) {
+          v[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg[i * nb + b].qs + 32 * j));
+          a[i] = _mm256_abs_epi8(v[i]);
+        }
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) {
+          const __m256i xb = broadcast_quad(x[c] + 4 * j);
+#pragma GCC unroll 4
+          for (int i = 0; i < G; ++i) {
+            const __m256i d = _mm256_madd_epi16(
+                _mm256_maddubs_epi16(a[i], _mm256_sign_epi8(xb, v[i])), ones);
+            dot[i][c] = j == 0 ? d : _mm256_add_epi32(dot[i][c], d);
+          }
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) {
+      const __m256 dw = _mm256_cvtph_ps(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg[i * nb + b].d)));
+#pragma GCC unroll 4
+      for (int c = 0; c < C; ++c) {
+        __m256i i32;
+        if constexpr (kQ4) {
+          // (q - 8) . x = q . x - 8 sum(x_q), exact in i32.
+          i32 = _mm256_sub_epi32(_mm256_madd_epi16(dot[i][c], ones),
+                                 _mm256_set1_epi32(qsums[b * p.n + c] * 8));
+        } else {
+          i32 = dot[i][c];
+        }
+        acc[i][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i32),
+                                    _mm256_mul_ps(dw, _mm256_broadcast_ss(xd[c] + b)), acc[i][c]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < G; ++i)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c)
+      _mm256_storeu_ps(p.y + (c0 + c) * p.ldy + (g0 + i) * 8, acc[i][c]);
+}
+
+// Every group of the panel against activation rows [c0, c0 + C), G groups per tile.
+template <class Packed, int G, int C>
+inline void tile_groups(const MatmulPanel& p, const Packed* w, int64_t groups, int64_t c0) {
+  int64_t g = 0;
+  for (; g + G <= groups; g += G) tile_x8<Packed, G, C>(p, w, g, c0);
+  if constexpr (G > 1) {
+    for (; g < groups; ++g) tile_x8<Packed, 1, C>(p, w, g, c0);
+  }
+}
+
+// A GEMV (one activation row) takes 2 groups per tile, broadcasting each activation quad once
+// for both; more rows take 1 group and share its (unpacked) weights among up to 4 of them.
+// Tiles of 2 or 4 groups x 2 rows and 1 x 3 measured no faster than 1 x 4 on a 512-row prompt
+// (Q4_0, Zen 3), so the GEMM keeps the simplest.
+template <class Packed>
+void panel_x8(const MatmulPanel& p) {
+  const auto* w = reinterpret_cast<const Packed*>(p.w);
+  const int64_t groups = p.num_rows / 8;
+  // Activation rows outside, so a tile's rows stay in L1 while the panel (sized by the driver
+  // to sit in L2) streams past.
+  for (int64_t c0 = 0; c0 < p.n; c0 += 4) {
+    switch (min64(4, p.n - c0)) {
+      case 4:
+        tile_groups<Packed, 1, 4>(p, w, groups, c0);
+        break;
+      case 3:
+        tile_groups<Packed, 1, 3>(p, w, groups, c0);
+        break;
+      case 2:
+        tile_groups<Packed, 1, 2>(p, w, groups, c0);
+        break;
+      default:
+        tile_groups<Packed, 2, 1>(p, w, groups, c0);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+// Precondition: p.num_rows % 8 == 0 and the panel starts on a group (the driver cuts panels at
+// multiples of MatmulKernel::row_multiple = 8).
+void matmul_q4_0_x8(const MatmulPanel& p) { panel_x8<BlockQ4_0x8>(p); }
+void matmul_q8_0_x8(const MatmulPanel& p) { panel_x8<BlockQ8_0x8>(p); }
+
+}  // namespace turbine::cpu::avx2
