@@ -133,7 +133,8 @@ void BM_Gemv(benchmark::State& state, DType t) {
   std::vector<PreparedWeight> views;  // each copy as the engine would hold it
   for (int c = 0; c < copies; ++c) {
     views.push_back(
-        backend->prepare_weight(MatrixView{t, kRows, kCols, w.data() + size_t(c) * size_t(bytes)}));
+        backend->prepare_weight(MatrixView{t, kRows, kCols, w.data() + size_t(c) * size_t(bytes)})
+            .value());
   }
   int i = 0;
   for (auto _ : state) {
@@ -152,7 +153,8 @@ void BM_GemvHot(benchmark::State& state, DType t) {
   const int64_t rows = std::max<int64_t>(8, (int64_t(256) << 10) / row_bytes(t, kCols) / 8 * 8);
   const std::vector<float> x = activations(1);
   std::vector<float> y(static_cast<size_t>(rows));
-  const PreparedWeight prepared = backend->prepare_weight(MatrixView{t, rows, kCols, w.data()});
+  const PreparedWeight prepared =
+      backend->prepare_weight(MatrixView{t, rows, kCols, w.data()}).value();
   for (auto _ : state) {
     backend->matmul(prepared.view, x.data(), 1, y.data());
     benchmark::DoNotOptimize(y.data());
@@ -166,7 +168,8 @@ void BM_Gemm(benchmark::State& state, DType t) {
   const std::vector<uint8_t> w = make_weights(t, 1);
   const std::vector<float> x = activations(kPromptRows);
   std::vector<float> y(size_t(kPromptRows * kRows));
-  const PreparedWeight prepared = backend->prepare_weight(MatrixView{t, kRows, kCols, w.data()});
+  const PreparedWeight prepared =
+      backend->prepare_weight(MatrixView{t, kRows, kCols, w.data()}).value();
   for (auto _ : state) {
     backend->matmul(prepared.view, x.data(), kPromptRows, y.data());
     benchmark::DoNotOptimize(y.data());

@@ -66,9 +66,12 @@ class Backend {
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
 
   // The matrix w in the form matmul and get_rows run fastest on, made once at load. The result
-  // computes the same products as w; w is not needed afterwards. A backend with nothing to
-  // change returns w itself.
-  virtual PreparedWeight prepare_weight(const MatrixView& w) { return {w, nullptr}; }
+  // computes the same products as w. A backend with nothing to change returns w itself (so w's
+  // memory must stay alive); one that copies returns the copy, and w is no longer read. Fails
+  // (kResourceExhausted) when the copy does not fit in memory.
+  virtual Result<PreparedWeight> prepare_weight(const MatrixView& w) {
+    return PreparedWeight{w, nullptr};
+  }
 
   // y[n, w.rows] = x[n, w.cols] * w^T
   virtual void matmul(const MatrixView& w, const float* x, int64_t n, float* y) = 0;

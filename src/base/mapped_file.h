@@ -1,4 +1,5 @@
-// A read-only memory-mapped file. Checkpoint weights are used in place from the mapping.
+// A read-only memory-mapped file. Checkpoint weights are used in place from the mapping unless
+// the backend copies them into its own layout (then their pages are dropped: drop_pages).
 // Immutable after open; any thread.
 #pragma once
 

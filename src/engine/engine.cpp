@@ -48,23 +48,28 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const Checkpoint>
   const ModelConfig& c = e->checkpoint_->config;
   const int64_t context = options.max_model_len > 0 ? std::min(options.max_model_len, c.context_length)
                                                     : c.context_length;
-  KvCacheShape shape{0, options.block_size, options.kv_dtype};
-  const int64_t block_bytes = KvCacheStorage::bytes_per_block(c, shape);
-  const int64_t budget = options.kv_cache_bytes > 0
-                             ? options.kv_cache_bytes
-                             : int64_t(options.kv_cache_memory_fraction * double(available_memory_bytes()));
-  const int64_t blocks_per_seq = (context + shape.block_size - 1) / shape.block_size;
-  shape.num_blocks = std::min<int64_t>(budget / block_bytes, int64_t(options.max_num_seqs) * blocks_per_seq);
-  shape.num_blocks = std::min<int64_t>(shape.num_blocks, std::numeric_limits<int32_t>::max() / shape.block_size);
-  if (shape.num_blocks < 1)
-    return Status(ErrorCode::kResourceExhausted,
-                  "a KV cache of " + std::to_string(budget) + " bytes holds not one block of " +
-                      std::to_string(block_bytes) + " bytes");
-  e->max_model_len_ = std::min(context, shape.num_blocks * shape.block_size);
   ModelRunnerOptions runner_options;
-  runner_options.kv = shape;
+  runner_options.kv = KvCacheShape{0, options.block_size, options.kv_dtype};
+  // Sized once the weights are prepared: the memory still available then is what KV may use.
+  runner_options.kv_blocks = [&]() -> Result<int64_t> {
+    const int64_t block_bytes = KvCacheStorage::bytes_per_block(c, runner_options.kv);
+    const int64_t budget =
+        options.kv_cache_bytes > 0
+            ? options.kv_cache_bytes
+            : int64_t(options.kv_cache_memory_fraction * double(available_memory_bytes()));
+    const int64_t blocks_per_seq = (context + options.block_size - 1) / options.block_size;
+    int64_t blocks = std::min<int64_t>(budget / block_bytes, int64_t(options.max_num_seqs) * blocks_per_seq);
+    blocks = std::min<int64_t>(blocks, std::numeric_limits<int32_t>::max() / options.block_size);
+    if (blocks < 1)
+      return Status(ErrorCode::kResourceExhausted,
+                    "a KV cache of " + std::to_string(budget) + " bytes holds not one block of " +
+                        std::to_string(block_bytes) + " bytes");
+    return blocks;
+  };
   TB_ASSIGN_OR_RETURN(e->runner_, ModelRunner::create(e->checkpoint_, *e->backend_, runner_options));
-  e->kv_ = std::make_unique<KvCacheManager>(int32_t(shape.num_blocks), options.block_size,
+  const int64_t num_blocks = e->runner_->num_kv_blocks();
+  e->max_model_len_ = std::min(context, num_blocks * options.block_size);
+  e->kv_ = std::make_unique<KvCacheManager>(int32_t(num_blocks), options.block_size,
                                             options.prefix_caching);
   if (options.kv_events) e->kv_->pool().enable_events();
   e->scheduler_ = std::make_unique<Scheduler>(*e->kv_);

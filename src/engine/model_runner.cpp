@@ -11,42 +11,48 @@ namespace {
 // matrix (tied), whose prepared copy it then shares. A matrix the backend copied out of the GGUF
 // mapping gives its pages back at once, so the process does not hold the weights twice (only
 // GGUF holds Q4_0 and Q8_0, the types the CPU backend copies).
-ModelWeights prepare_weights(Backend& backend, const Checkpoint& ck) {
+Result<ModelWeights> prepare_weights(Backend& backend, const Checkpoint& ck) {
   const ModelWeights& w = ck.weights;
   ModelWeights out = w;
-  auto prepare = [&](MatrixView& m) {
-    PreparedWeight p = backend.prepare_weight(m);
+  auto prepare = [&](MatrixView& m) -> Status {
+    TB_ASSIGN_OR_RETURN(PreparedWeight p, backend.prepare_weight(m));
     if (p.view.data != m.data && ck.gguf) ck.gguf->mapping()->drop_pages(m.data, size_t(m.num_bytes()));
     m = p.view;
     if (p.storage) out.storage.push_back(std::move(p.storage));
+    return Status::ok();
   };
   for (LayerWeights& layer : out.layers) {
     for (MatrixView* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w_gate, &layer.w_up,
                           &layer.w_down}) {
-      prepare(*m);
+      TB_RETURN_IF_ERROR(prepare(*m));
     }
   }
-  prepare(out.output);
+  TB_RETURN_IF_ERROR(prepare(out.output));
   if (w.token_embedding.data == w.output.data) out.token_embedding = out.output;
   return out;
 }
 
 }  // namespace
 
-ModelRunner::ModelRunner(std::shared_ptr<const Checkpoint> checkpoint, Backend& backend)
+ModelRunner::ModelRunner(std::shared_ptr<const Checkpoint> checkpoint, Backend& backend,
+                         ModelWeights weights)
     : checkpoint_(std::move(checkpoint)),
       backend_(backend),
-      weights_(prepare_weights(backend, *checkpoint_)),
+      weights_(std::move(weights)),
       activations_(backend, checkpoint_->config),
       arch_(checkpoint_->config, weights_) {}
 
 Result<std::unique_ptr<ModelRunner>> ModelRunner::create(std::shared_ptr<const Checkpoint> checkpoint,
                                                          Backend& backend,
                                                          const ModelRunnerOptions& options) {
-  std::unique_ptr<ModelRunner> runner(new ModelRunner(std::move(checkpoint), backend));
+  TB_ASSIGN_OR_RETURN(ModelWeights weights, prepare_weights(backend, *checkpoint));
+  std::unique_ptr<ModelRunner> runner(
+      new ModelRunner(std::move(checkpoint), backend, std::move(weights)));
   const ModelConfig& c = runner->config();
   KvCacheShape shape = options.kv;
-  if (shape.num_blocks == 0) {
+  if (options.kv_blocks) {
+    TB_ASSIGN_OR_RETURN(shape.num_blocks, options.kv_blocks());
+  } else if (shape.num_blocks == 0) {
     int64_t ctx = options.max_context_tokens > 0 ? options.max_context_tokens
                                                  : std::min<int64_t>(c.context_length, 8192);
     ctx = std::max<int64_t>(ctx, shape.block_size);

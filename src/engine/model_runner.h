@@ -4,6 +4,7 @@
 // Engine thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "backend/backend.h"
@@ -19,6 +20,10 @@ namespace turbine {
 struct ModelRunnerOptions {
   KvCacheShape kv;                 // num_blocks == 0: enough for one sequence of the model's context
   int64_t max_context_tokens = 0;  // 0: the model's context length (capped at 8192 when sizing KV)
+  // When set, decides kv.num_blocks instead, called once the backend holds the prepared weights
+  // (which may be a copy: Backend::prepare_weight), so a budget taken from the memory still
+  // free does not count the weights twice. An error fails create().
+  std::function<Result<int64_t>()> kv_blocks;
 };
 
 class ModelRunner {
@@ -31,6 +36,10 @@ class ModelRunner {
   // a batch that is malformed: token ids outside the vocabulary, slots outside the cache.
   Status forward(const ForwardBatch& batch, float* logits);
 
+  // arch_ refers to weights_: a runner stays where create() put it.
+  ModelRunner(const ModelRunner&) = delete;
+  ModelRunner& operator=(const ModelRunner&) = delete;
+
   const ModelConfig& config() const { return checkpoint_->config; }
   const Checkpoint& checkpoint() const { return *checkpoint_; }
   const KvCacheStorage& kv_cache() const { return *kv_; }
@@ -40,7 +49,7 @@ class ModelRunner {
   Backend& backend() { return backend_; }
 
  private:
-  ModelRunner(std::shared_ptr<const Checkpoint> checkpoint, Backend& backend);
+  ModelRunner(std::shared_ptr<const Checkpoint> checkpoint, Backend& backend, ModelWeights weights);
   Status validate(const ForwardBatch& batch) const;
 
   std::shared_ptr<const Checkpoint> checkpoint_;

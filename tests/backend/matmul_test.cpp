@@ -188,8 +188,9 @@ TEST_P(MatmulTest, AgreesWithGeneric) {
 // the 2-3 column tiles and the GEMM, with 1 and 2 threads.
 TEST_P(MatmulTest, PreparedWeights) {
   const auto& [isa, dtype] = GetParam();
-  // rows: one group, groups in pairs and a lone last group; n: GEMV, 2 and 3 columns, tiles of
-  // 4 and a remainder. cols are rounded up to the dtype's block.
+  // rows: one panel of 1-3 groups, and 37 groups (panels of several group pairs, some ending
+  // in a lone group); n: GEMV, 2 and 3 columns, tiles of 4 and a remainder. cols are rounded up
+  // to the dtype's block.
   std::vector<Shape> shapes = {{8, 32, 1},     {16, 64, 1},    {24, 2048, 1},
                                {40, 96, 3},    {64, 256, 2},   {296, 2048, 1},
                                {296, 2048, 9}, {136, 512, 17}, {30, 64, 4}};
@@ -199,8 +200,12 @@ TEST_P(MatmulTest, PreparedWeights) {
   for (int threads : {1, 2}) {
     TB_BACKEND_OR_SKIP(backend, isa, threads);
     for (const Shape& s : shapes) {
-      const TestWeight w = quantized_weight(dtype, s.rows, s.cols, ++seed);
-      const PreparedWeight prepared = backend->prepare_weight(w.view());
+      // Random quant bytes too (Q8_0 down to -128, Q4_0 nibbles over the whole 0..15).
+      const TestWeight w = s.n % 2 == 1 ? random_block_weight(dtype, s.rows, s.cols, ++seed)
+                                        : quantized_weight(dtype, s.rows, s.cols, ++seed);
+      auto result = backend->prepare_weight(w.view());
+      ASSERT_TRUE(result.is_ok()) << result.status().message();
+      const PreparedWeight& prepared = result.value();
       const bool interleave =
           isa == "avx2" && (dtype == DType::kQ4_0 || dtype == DType::kQ8_0) && s.rows % 8 == 0;
       EXPECT_EQ(prepared.view.layout,
@@ -215,6 +220,51 @@ TEST_P(MatmulTest, PreparedWeights) {
       backend->get_rows(prepared.view, ids.data(), int64_t(ids.size()), got.data());
       backend->get_rows(w.view(), ids.data(), int64_t(ids.size()), want.data());
       EXPECT_EQ(got, want) << "get_rows [" << s.rows << " x " << s.cols << "]";
+    }
+  }
+}
+
+// The kernels' integer sums at their bounds: every Q4_0 nibble 15 (or 0), every Q8_0 quant
+// 127 (or -128), against activations that are all +-127 once quantized, so each i16 pair sum
+// and each i16 accumulation reaches its largest magnitude (AVX2 interleaved Q4_0: 8 pairs of
+// 15 * 127, 30480). Row-major and prepared weights alike must match the reference exactly.
+TEST_P(MatmulTest, ExtremeQuantsDoNotSaturate) {
+  const auto& [isa, dtype] = GetParam();
+  if (dtype != DType::kQ4_0 && dtype != DType::kQ8_0) GTEST_SKIP() << "not a q8_0-activation type";
+  TB_BACKEND_OR_SKIP(backend, isa, 1);
+  const int64_t rows = 16, cols = 2048, n = 5;
+  TestWeight w = quantized_weight(dtype, rows, cols, 11);
+  const int64_t rb = row_bytes(dtype, cols);
+  const uint16_t d = dtype == DType::kQ4_0 ? 0x2C00 : 0x2000;  // f16 1/16, 1/128
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t b = 0; b < cols / 32; ++b) {
+      uint8_t* blk = w.data.data() + r * rb + b * dtype_traits(dtype).block_bytes;
+      std::memcpy(blk, &d, 2);
+      // Rows alternate between the two extremes; Q8_0's -128 is 0x80.
+      const uint8_t q = dtype == DType::kQ4_0 ? (r % 2 ? 0x00 : 0xFF) : (r % 2 ? 0x80 : 0x7F);
+      std::memset(blk + 2, q, size_t(dtype_traits(dtype).block_bytes - 2));
+    }
+    dequantize_row(dtype, w.data.data() + r * rb, cols, w.dequantized.data() + r * cols);
+  }
+  std::vector<float> x(size_t(n * cols));
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t k = 0; k < cols; ++k) x[size_t(c * cols + k)] = c % 2 ? -127.0f : 127.0f;
+  auto prepared = backend->prepare_weight(w.view());
+  ASSERT_TRUE(prepared.is_ok()) << prepared.status().message();
+  for (const MatrixView& view : {w.view(), prepared.value().view}) {
+    for (int64_t cols_n : {int64_t(1), n}) {
+      std::vector<float> y(size_t(cols_n * rows));
+      backend->matmul(view, x.data(), cols_n, y.data());
+      for (int64_t c = 0; c < cols_n; ++c) {
+        for (int64_t r = 0; r < rows; ++r) {
+          double ref = 0.0;
+          for (int64_t k = 0; k < cols; ++k)
+            ref += double(w.dequantized[size_t(r * cols + k)]) * x[size_t(c * cols + k)];
+          ASSERT_NEAR(y[size_t(c * rows + r)], ref, 1e-5 * std::fabs(ref))
+              << "n=" << cols_n << " y[" << c << ", " << r << "]"
+              << (view.layout == MatrixLayout::kInterleaved8 ? " (interleaved)" : "");
+        }
+      }
     }
   }
 }

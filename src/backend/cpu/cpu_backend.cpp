@@ -61,11 +61,11 @@ void CpuBackend::free(void* p) { std::free(p); }
 
 void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 
-PreparedWeight CpuBackend::prepare_weight(const MatrixView& w) {
+Result<PreparedWeight> CpuBackend::prepare_weight(const MatrixView& w) {
   if (w.layout != MatrixLayout::kRowMajor || w.rows % 8 != 0 || w.rows == 0 ||
       !has_interleaved8(w.dtype) ||
       kernels_.matmul(w.dtype, MatrixLayout::kInterleaved8).panel == nullptr) {
-    return {w, nullptr};
+    return PreparedWeight{w, nullptr};
   }
   TB_CHECK(w.data != nullptr && w.cols > 0 && w.cols % kQK == 0);
   const int64_t nb = w.cols / kQK;
@@ -77,8 +77,11 @@ PreparedWeight CpuBackend::prepare_weight(const MatrixView& w) {
   const size_t bytes = size_t(w.num_bytes());
   std::shared_ptr<void> storage(std::aligned_alloc(64, (bytes + 63) / 64 * 64),
                                 [](void* p) { std::free(p); });
-  TB_CHECK(storage != nullptr, "cpu backend: out of memory for a " + std::to_string(bytes) +
-                                   "-byte weight matrix");
+  if (storage == nullptr) {
+    return Status(ErrorCode::kResourceExhausted,
+                  "cpu backend: out of memory copying a " + std::to_string(bytes) +
+                      "-byte weight matrix into its interleaved layout");
+  }
   constexpr uintptr_t kHugePage = uintptr_t(2) << 20;
   const auto begin = reinterpret_cast<uintptr_t>(storage.get());
   const uintptr_t first = (begin + kHugePage - 1) / kHugePage * kHugePage;
@@ -90,7 +93,7 @@ PreparedWeight CpuBackend::prepare_weight(const MatrixView& w) {
   MatrixView view = w;
   view.data = storage.get();
   view.layout = MatrixLayout::kInterleaved8;
-  return {view, std::move(storage)};
+  return PreparedWeight{view, std::move(storage)};
 }
 
 void CpuBackend::get_rows(const MatrixView& w, const int32_t* ids, int64_t n, float* y) {

@@ -25,7 +25,7 @@ class CpuBackend final : public Backend {
 
   // Interleaves Q4_0 and Q8_0 matrices whose rows are a multiple of 8 when this ISA has kernels
   // for it (interleaved8.h); every other matrix is returned as it is.
-  PreparedWeight prepare_weight(const MatrixView& w) override;
+  Result<PreparedWeight> prepare_weight(const MatrixView& w) override;
   void matmul(const MatrixView& w, const float* x, int64_t n, float* y) override;  // matmul.cpp
   void get_rows(const MatrixView& w, const int32_t* ids, int64_t n, float* y) override;
   void rms_norm(const float* x, const float* weight, int64_t n, int64_t dim, float eps,

@@ -42,7 +42,7 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
     xq[c] = p.xq.qs + (c0 + c) * p.k;
     xd[c] = p.xq.d + (c0 + c) * nb;
   }
-  const int32_t* qsums = p.xq.block_qsums + c0;  // Q4_0: block b, row c at qsums[b * n + c]
+  const int32_t* qsums = p.xq.block_qsums;  // Q4_0: block b, row c at qsums[b * n + c0 + c]
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
   const int64_t tile_bytes = G * nb * int64_t(sizeof(Packed));
@@ -115,7 +115,7 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
         if constexpr (kQ4) {
           // (q - 8) . x = q . x - 8 sum(x_q), exact in i32.
           i32 = _mm256_sub_epi32(_mm256_madd_epi16(dot[i][c], ones),
-                                 _mm256_set1_epi32(qsums[b * p.n + c] * 8));
+                                 _mm256_set1_epi32(qsums[b * p.n + c0 + c] * 8));
         } else {
           i32 = dot[i][c];
         }

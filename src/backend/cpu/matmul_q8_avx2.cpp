@@ -1,4 +1,5 @@
-// AVX2 matmul panels for Q8_0 and Q4_0 weights against q8_0 activations.
+// AVX2 matmul panels for row-major Q8_0 and Q4_0 weights against q8_0 activations (interleaved
+// ones: matmul_interleaved8_avx2.cpp).
 //
 // Per 32-element block and (weight row, activation row) pair: _mm256_maddubs_epi16 (u8 x s8 ->
 // pairs of i16), _mm256_madd_epi16 to 8 x i32, and one FMA applies the two block scales. A tile of
@@ -141,9 +142,11 @@ inline void tile_q4_0(const MatmulPanel& p, int64_t r0, int64_t c0) {
   }
 }
 
-// Q4_0 GEMV (one activation row), R weight rows as R / 2 pairs. Decode streams every weight
-// once, so this is the kernel that sets generation speed; it spends fewer vector-port uops per
-// block than tile_q4_0 (llvm-mca on Zen 3: ~2.9 against ~4.3 cycles per row-block):
+// Q4_0 GEMV (one activation row), R weight rows as R / 2 pairs, for row-major matrices (a model's
+// matrices are interleaved at load and decode on matmul_interleaved8_avx2.cpp instead; this
+// serves row counts that are not a multiple of 8 and unprepared views). It spends fewer
+// vector-port uops per block than tile_q4_0 (llvm-mca on Zen 3: ~2.9 against ~4.3 cycles per
+// row-block):
 //   - rows r and r + 1 share one register (low / high 128-bit lane), so one shift + two ANDs
 //     split 64 nibbles; the low nibbles meet x[0, 16) and the high x[16, 32), broadcast to both
 //     lanes, and the two maddubs results add as i16 (each lane <= 2 * 15 * 127, their sum fits);
