@@ -22,12 +22,6 @@
 namespace turbine::cpu::avx2 {
 namespace {
 
-inline __m256i broadcast_quad(const int8_t* x) {
-  int32_t v;
-  __builtin_memcpy(&v, x, 4);
-  return _mm256_set1_epi32(v);
-}
-
 // y[c0 + c, 8 g0 .. 8 (g0 + G)) for c < C: G consecutive groups against C activation rows.
 // Packed: BlockQ4_0x8 or BlockQ8_0x8.
 template <class Packed, int G, int C>

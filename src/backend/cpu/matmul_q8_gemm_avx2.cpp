@@ -60,12 +60,6 @@ void repack_group(const MatmulPanel& p, int64_t r0, int64_t rows, uint8_t* out) 
   }
 }
 
-inline __m256i broadcast_quad(const int8_t* x) {
-  int32_t v;
-  __builtin_memcpy(&v, x, 4);
-  return _mm256_set1_epi32(v);
-}
-
 // y[c0 + c, r0 .. r0 + rows) for c < C from one repacked group.
 template <bool kQ4, int C>
 inline void gemm_tile(const MatmulPanel& p, const uint8_t* packed, int64_t r0, int64_t rows,

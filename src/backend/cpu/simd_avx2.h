@@ -41,6 +41,15 @@ inline __m256 hsum8(const __m256 v[8]) {
 
 inline float f16_scalar(uint16_t h) { return _cvtsh_ss(h); }
 
+// 4 int8 activations (a "quad") broadcast to all 8 32-bit lanes: against a register holding 4
+// bytes of each of 8 weight rows, _mm256_maddubs_epi16 is then an outer product (the int8 GEMM
+// and the interleaved kernels). One vpbroadcastd from memory.
+inline __m256i broadcast_quad(const int8_t* x) {
+  int32_t v;
+  __builtin_memcpy(&v, x, 4);
+  return _mm256_set1_epi32(v);
+}
+
 // An f16 scale broadcast to 8 f32 lanes (broadcast the half, then widen: fewer uops than
 // widening a scalar and broadcasting it).
 inline __m256 f16_broadcast(uint16_t h) { return _mm256_cvtph_ps(_mm_set1_epi16(int16_t(h))); }
