@@ -62,8 +62,9 @@ void CpuBackend::free(void* p) { std::free(p); }
 void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 
 Result<PreparedWeight> CpuBackend::prepare_weight(const MatrixView& w) {
+  // The kernel table decides: it has an interleaved panel only for the types and ISAs that
+  // interleave (AVX2 Q4_0 / Q8_0).
   if (w.layout != MatrixLayout::kRowMajor || w.rows % 8 != 0 || w.rows == 0 ||
-      !has_interleaved8(w.dtype) ||
       kernels_.matmul(w.dtype, MatrixLayout::kInterleaved8).panel == nullptr) {
     return PreparedWeight{w, nullptr};
   }
