@@ -53,7 +53,8 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
 #pragma GCC unroll 4
     for (int c = 0; c < C; ++c) x[c] = xq[c] + b * 32;
     // Lane r (32 bits) of dot[i][c] is row 8 (g0 + i) + r's partial sums: Q4_0 two i16, Q8_0
-    // one i32.
+    // one i32. Each is summed in order (keep_in_register): left to itself, GCC made the sums a
+    // tree over all the block's maddubs and spilled them, which cost a third of the GEMM's speed.
     __m256i dot[G][C];
     if constexpr (kQ4) {
 #pragma GCC unroll 4
@@ -75,6 +76,7 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
             const __m256i d = _mm256_add_epi16(_mm256_maddubs_epi16(lo[i], x_lo),
                                                _mm256_maddubs_epi16(hi[i], x_hi));
             dot[i][c] = j == 0 ? d : _mm256_add_epi16(dot[i][c], d);
+            keep_in_register(dot[i][c]);
           }
         }
       }
@@ -95,6 +97,7 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
             const __m256i d = _mm256_madd_epi16(
                 _mm256_maddubs_epi16(a[i], _mm256_sign_epi8(xb, v[i])), ones);
             dot[i][c] = j == 0 ? d : _mm256_add_epi32(dot[i][c], d);
+            keep_in_register(dot[i][c]);
           }
         }
       }
@@ -108,8 +111,10 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
         __m256i i32;
         if constexpr (kQ4) {
           // (q - 8) . x = q . x - 8 sum(x_q), exact in i32.
-          i32 = _mm256_sub_epi32(_mm256_madd_epi16(dot[i][c], ones),
-                                 _mm256_set1_epi32(qsums[b * p.n + c0 + c] * 8));
+          // The sum is broadcast straight from memory (no scalar-to-vector moves), then * 8.
+          const __m256i qsum = _mm256_castps_si256(
+              _mm256_broadcast_ss(reinterpret_cast<const float*>(qsums + b * p.n + c0 + c)));
+          i32 = _mm256_sub_epi32(_mm256_madd_epi16(dot[i][c], ones), _mm256_slli_epi32(qsum, 3));
         } else {
           i32 = dot[i][c];
         }
@@ -135,31 +140,29 @@ inline void tile_groups(const MatmulPanel& p, const Packed* w, int64_t groups, i
   }
 }
 
-// A GEMV (one activation row) takes 2 groups per tile, broadcasting each activation quad once
-// for both; more rows take 1 group and share its (unpacked) weights among up to 4 of them.
-// Tiles of 2 or 4 groups x 2 rows and 1 x 3 measured no faster than 1 x 4 on a 512-row prompt
-// (Q4_0, Zen 3), so the GEMM keeps the simplest.
+// Every tile takes 2 groups, so each activation quad broadcast feeds two maddubs; a GEMM tile
+// takes 3 activation rows, which share the 2 groups' unpacked weights. Per (group, row, block)
+// that is about 25 vector ops: 8 maddubs, 7 i16 adds, 4 broadcasts, 4 for unpacking and 6 to
+// finish. llvm-mca (znver3) puts the 2 x 3 loop at 8.3 cycles per (group, row, block) against
+// 9.3 for 1 x 4; measured on a 512-row prompt (Q4_0, Zen 3), 2 x 3 is about 1.1x 1 x 4, and
+// 1 x 5, 1 x 6, 2 x 4, 3 x 2 and 4 x 2 were no faster (docs/benchmarks.md).
 template <class Packed>
 void panel_x8(const MatmulPanel& p) {
   const auto* w = reinterpret_cast<const Packed*>(p.w);
   const int64_t groups = p.num_rows / 8;
   // Activation rows outside, so a tile's rows stay in L1 while the panel (sized by the driver
   // to sit in L2) streams past.
-  for (int64_t c0 = 0; c0 < p.n; c0 += 4) {
-    switch (min64(4, p.n - c0)) {
-      case 4:
-        tile_groups<Packed, 1, 4>(p, w, groups, c0);
-        break;
-      case 3:
-        tile_groups<Packed, 1, 3>(p, w, groups, c0);
-        break;
-      case 2:
-        tile_groups<Packed, 1, 2>(p, w, groups, c0);
-        break;
-      default:
-        tile_groups<Packed, 2, 1>(p, w, groups, c0);
-        break;
-    }
+  int64_t c0 = 0;
+  for (; c0 + 3 <= p.n; c0 += 3) tile_groups<Packed, 2, 3>(p, w, groups, c0);
+  switch (p.n - c0) {
+    case 2:
+      tile_groups<Packed, 2, 2>(p, w, groups, c0);
+      break;
+    case 1:
+      tile_groups<Packed, 2, 1>(p, w, groups, c0);
+      break;
+    default:
+      break;
   }
 }
 

@@ -39,6 +39,15 @@ inline __m256 hsum8(const __m256 v[8]) {
                        _mm256_permute2f128_ps(h0123, h4567, 0x31));
 }
 
+// An empty asm that takes v in a vector register and gives it back: GCC must have v computed
+// there and cannot see through it. Placed after each update of an integer accumulator, it stops
+// GCC from reassociating a chain of adds into a tree whose leaves (every maddubs of a block)
+// are all live at once and spill.
+template <class V>
+inline void keep_in_register(V& v) {
+  asm("" : "+x"(v));
+}
+
 inline float f16_scalar(uint16_t h) { return _cvtsh_ss(h); }
 
 // 4 int8 activations (a "quad") broadcast to all 8 32-bit lanes: against a register holding 4
