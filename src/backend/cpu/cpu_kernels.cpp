@@ -49,12 +49,14 @@ CpuKernels make_avx2() {
                    .block_sums = true,
                    .scratch_bytes = avx2::gemm_q8_scratch_bytes,
                    .row_multiple = 8};
-  // Interleaved Q4_0 / Q8_0 (matmul_interleaved8_avx2.cpp): decode reads them faster.
+  // Interleaved Q4_0 / Q8_0 (matmul_interleaved8_avx2.cpp): decode reads them faster. Panels
+  // of whole group pairs (16 rows), since the kernels' tiles take 2 groups and a lone group
+  // runs a slower tile.
   k.matmul_q4_0_x8 = {.act = ActFormat::kQ8_0,
                       .panel = avx2::matmul_q4_0_x8,
                       .block_sums = true,
-                      .row_multiple = 8};
-  k.matmul_q8_0_x8 = {.act = ActFormat::kQ8_0, .panel = avx2::matmul_q8_0_x8, .row_multiple = 8};
+                      .row_multiple = 16};
+  k.matmul_q8_0_x8 = {.act = ActFormat::kQ8_0, .panel = avx2::matmul_q8_0_x8, .row_multiple = 16};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K,
                    .panel = avx2::matmul_q4_k,
                    .scratch_bytes = avx2::gemm_kquant_scratch_bytes,

@@ -169,7 +169,8 @@ void panel_x8(const MatmulPanel& p) {
 }  // namespace
 
 // Precondition: p.num_rows % 8 == 0 and the panel starts on a group (the driver cuts panels at
-// multiples of MatmulKernel::row_multiple = 8).
+// multiples of MatmulKernel::row_multiple = 16, so only a matrix's last panel can end in a lone
+// group).
 void matmul_q4_0_x8(const MatmulPanel& p) { panel_x8<BlockQ4_0x8>(p); }
 void matmul_q8_0_x8(const MatmulPanel& p) { panel_x8<BlockQ8_0x8>(p); }
 
