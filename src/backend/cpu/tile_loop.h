@@ -4,7 +4,8 @@
 // activation rows [c, c + C) over all k; for_each_tile covers the panel with it.
 //
 //   n >= 4:  column tiles of 4 activation rows x kRows weight rows: each weight block is loaded
-//            once per 4 rows of x and reused from registers (GEMM, batched decode).
+//            once per 4 rows of x and reused from registers (GEMM, batched decode). Leftover
+//            weight rows take tiles of 2, then 1.
 //   n % 4:   the 1-3 leftover columns get taller tiles (4 x 1, 2 x 2, 2 x 3), so a GEMV (n = 1)
 //            still keeps 4 independent weight rows in flight.
 #pragma once
@@ -18,6 +19,9 @@ template <int R, int C, class Tile>
 inline void tile_rows(int64_t num_rows, int64_t c, Tile& tile) {
   int64_t r = 0;
   for (; r + R <= num_rows; r += R) tile.template operator()<R, C>(r, c);
+  if constexpr (R > 2) {  // a leftover pair still shares each activation load
+    for (; r + 2 <= num_rows; r += 2) tile.template operator()<2, C>(r, c);
+  }
   if constexpr (R > 1) {
     for (; r < num_rows; ++r) tile.template operator()<1, C>(r, c);
   }
