@@ -177,6 +177,7 @@ inline void gemm_tile_q4_k(const MatmulPanel& p, const uint8_t* packed, int64_t 
         for (int c = 0; c < C; ++c) {
           const __m256i xb = broadcast_dword(x[c].qs + b * 256 + 32 * j + 4 * q);
           a16[c] = _mm256_add_epi16(a16[c], _mm256_maddubs_epi16(w, xb));
+          keep_in_register(a16[c]);  // summed in order, not as a tree of spilled products
         }
       }
       const __m256i sc = load256(packed + 2048 + 32 * j);
@@ -233,6 +234,7 @@ inline void gemm_tile_q6_k(const MatmulPanel& p, const uint8_t* packed, int64_t 
           const __m256i a16 = _mm256_add_epi16(_mm256_maddubs_epi16(w0, broadcast_dword(xp)),
                                                _mm256_maddubs_epi16(w1, broadcast_dword(xp + 4)));
           isum[c] = _mm256_add_epi32(isum[c], _mm256_madd_epi16(a16, sc));
+          keep_in_register(isum[c]);
         }
       }
     }

@@ -90,6 +90,7 @@ inline void gemm_tile(const MatmulPanel& p, const uint8_t* packed, int64_t r0, i
         for (int c = 0; c < C; ++c) {
           const __m256i xb = broadcast_quad(x[c] + b * 32 + 4 * q);
           dot[c] = _mm256_add_epi16(dot[c], _mm256_maddubs_epi16(w, xb));
+          keep_in_register(dot[c]);  // summed in order, not as a tree of spilled products
         }
       } else {
         const __m256i wabs = _mm256_abs_epi8(w);
@@ -98,6 +99,7 @@ inline void gemm_tile(const MatmulPanel& p, const uint8_t* packed, int64_t r0, i
           const __m256i xb = broadcast_quad(x[c] + b * 32 + 4 * q);
           const __m256i p16 = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xb, w));
           dot[c] = _mm256_add_epi32(dot[c], _mm256_madd_epi16(p16, ones));
+          keep_in_register(dot[c]);
         }
       }
     }
