@@ -189,8 +189,9 @@ TEST_P(MatmulTest, AgreesWithGeneric) {
 TEST_P(MatmulTest, PreparedWeights) {
   const auto& [isa, dtype] = GetParam();
   // rows: one panel of 1-3 groups, and 37 groups (panels of several group pairs, some ending
-  // in a lone group); n: GEMV, 2 and 3 columns, tiles of 3 with remainders of 1 and 2. cols are
-  // rounded up to the dtype's block.
+  // in a lone group); n: GEMV, 2 and 3 columns, tiles of 3 with remainders of 1 and 2, and 17
+  // (a GEMM that splits Q4_0's nibbles into scratch first). cols are rounded up to the dtype's
+  // block.
   std::vector<Shape> shapes = {{8, 32, 1},     {16, 64, 1},    {24, 2048, 1},
                                {40, 96, 3},    {64, 256, 2},   {296, 2048, 1},
                                {296, 2048, 9}, {136, 512, 17}, {30, 64, 4}};
@@ -232,7 +233,8 @@ TEST_P(MatmulTest, ExtremeQuantsDoNotSaturate) {
   const auto& [isa, dtype] = GetParam();
   if (dtype != DType::kQ4_0 && dtype != DType::kQ8_0) GTEST_SKIP() << "not a q8_0-activation type";
   TB_BACKEND_OR_SKIP(backend, isa, 1);
-  const int64_t rows = 16, cols = 2048, n = 5;
+  // n = 17: past the row count at which the interleaved Q4_0 GEMM splits its nibbles first.
+  const int64_t rows = 16, cols = 2048, n = 17;
   TestWeight w = quantized_weight(dtype, rows, cols, 11);
   const int64_t rb = row_bytes(dtype, cols);
   const uint16_t d = dtype == DType::kQ4_0 ? 0x2C00 : 0x2000;  // f16 1/16, 1/128

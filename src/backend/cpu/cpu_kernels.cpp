@@ -55,6 +55,7 @@ CpuKernels make_avx2() {
   k.matmul_q4_0_x8 = {.act = ActFormat::kQ8_0,
                       .panel = avx2::matmul_q4_0_x8,
                       .block_sums = true,
+                      .scratch_bytes = avx2::q4_0_x8_scratch_bytes,
                       .row_multiple = 16};
   k.matmul_q8_0_x8 = {.act = ActFormat::kQ8_0, .panel = avx2::matmul_q8_0_x8, .row_multiple = 16};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K,

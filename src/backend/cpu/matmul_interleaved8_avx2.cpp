@@ -14,6 +14,8 @@
 //         own: abs, sign, maddubs, madd, add per quad, about 44 ops per 8 row-blocks against
 //         about 7 per row-block row-major.
 // y[c, 8 rows] comes out as one vector, with no horizontal sums.
+#include <type_traits>
+
 #include "backend/cpu/interleaved8.h"
 #include "backend/cpu/kernels_avx2.h"
 #include "backend/cpu/simd_avx2.h"
@@ -22,11 +24,23 @@
 namespace turbine::cpu::avx2 {
 namespace {
 
+// A GEMM with at least this many activation rows splits a Q4_0 panel's nibbles into bytes once
+// (in scratch), so its tiles skip the unpacking: 4 of the 25 ops per (group, row, block).
+constexpr int64_t kUnpackMinRows = 16;
+
+// One BlockQ4_0x8 with its nibbles split into bytes (0..15): qs[32 j + 4 i + t] = element
+// 4 j + t of row i, the element order of BlockQ8_0x8. Exists only in a GEMM's scratch.
+struct BlockQ4_0x8Bytes {
+  uint16_t d[8];
+  uint8_t qs[256];
+};
+
 // y[c0 + c, 8 g0 .. 8 (g0 + G)) for c < C: G consecutive groups against C activation rows.
-// Packed: BlockQ4_0x8 or BlockQ8_0x8.
+// Packed: BlockQ4_0x8, BlockQ4_0x8Bytes or BlockQ8_0x8.
 template <class Packed, int G, int C>
 inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c0) {
-  constexpr bool kQ4 = sizeof(Packed) == sizeof(BlockQ4_0x8);
+  constexpr bool kQ4 = std::is_same_v<Packed, BlockQ4_0x8>;
+  constexpr bool kQ4Bytes = std::is_same_v<Packed, BlockQ4_0x8Bytes>;
   const int64_t nb = p.k / 32;
   const Packed* wg = w + g0 * nb;  // group g0 + i, block b: wg[i * nb + b]
   const int8_t* xq[C];
@@ -80,6 +94,24 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
           }
         }
       }
+    } else if constexpr (kQ4Bytes) {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        __m256i v[G];
+#pragma GCC unroll 4
+        for (int i = 0; i < G; ++i)
+          v[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg[i * nb + b].qs + 32 * j));
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) {
+          const __m256i xb = broadcast_quad(x[c] + 4 * j);
+#pragma GCC unroll 4
+          for (int i = 0; i < G; ++i) {
+            const __m256i d = _mm256_maddubs_epi16(v[i], xb);
+            dot[i][c] = j == 0 ? d : _mm256_add_epi16(dot[i][c], d);
+            keep_in_register(dot[i][c]);
+          }
+        }
+      }
     } else {
 #pragma GCC unroll 8
       for (int j = 0; j < 8; ++j) {
@@ -109,7 +141,7 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
 #pragma GCC unroll 4
       for (int c = 0; c < C; ++c) {
         __m256i i32;
-        if constexpr (kQ4) {
+        if constexpr (kQ4 || kQ4Bytes) {
           // (q - 8) . x = q . x - 8 sum(x_q), exact in i32.
           // The sum is broadcast straight from memory (no scalar-to-vector moves), then * 8.
           const __m256i qsum = _mm256_castps_si256(
@@ -147,8 +179,7 @@ inline void tile_groups(const MatmulPanel& p, const Packed* w, int64_t groups, i
 // 9.3 for 1 x 4; measured on a 512-row prompt (Q4_0, Zen 3), 2 x 3 is about 1.1x 1 x 4, and
 // 1 x 5, 1 x 6, 2 x 4, 3 x 2 and 4 x 2 were no faster (docs/benchmarks.md).
 template <class Packed>
-void panel_x8(const MatmulPanel& p) {
-  const auto* w = reinterpret_cast<const Packed*>(p.w);
+void tiles_x8(const MatmulPanel& p, const Packed* w) {
   const int64_t groups = p.num_rows / 8;
   // Activation rows outside, so a tile's rows stay in L1 while the panel (sized by the driver
   // to sit in L2) streams past.
@@ -166,12 +197,41 @@ void panel_x8(const MatmulPanel& p) {
   }
 }
 
+// The panel's groups with their nibbles split (BlockQ4_0x8Bytes), block for block.
+void unpack_panel(const MatmulPanel& p, BlockQ4_0x8Bytes* out) {
+  const auto* w = reinterpret_cast<const BlockQ4_0x8*>(p.w);
+  const int64_t blocks = p.num_rows / 8 * (p.k / 32);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (int64_t i = 0; i < blocks; ++i) {
+    __builtin_memcpy(out[i].d, w[i].d, sizeof(w[i].d));
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qs + 32 * j));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[i].qs + 32 * j), _mm256_and_si256(v, m4));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[i].qs + 32 * (j + 4)),
+                          _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+    }
+  }
+}
+
 }  // namespace
+
+int64_t q4_0_x8_scratch_bytes(int64_t rows, int64_t k, int64_t n) {
+  if (n < kUnpackMinRows) return 0;
+  return rows / 8 * (k / 32) * int64_t(sizeof(BlockQ4_0x8Bytes));
+}
 
 // Precondition: p.num_rows % 8 == 0 and the panel starts on a group (the driver cuts panels at
 // multiples of MatmulKernel::row_multiple = 16, so only a matrix's last panel can end in a lone
 // group).
-void matmul_q4_0_x8(const MatmulPanel& p) { panel_x8<BlockQ4_0x8>(p); }
-void matmul_q8_0_x8(const MatmulPanel& p) { panel_x8<BlockQ8_0x8>(p); }
+void matmul_q4_0_x8(const MatmulPanel& p) {
+  if (p.scratch != nullptr) {  // q4_0_x8_scratch_bytes > 0: a GEMM
+    auto* bytes = reinterpret_cast<BlockQ4_0x8Bytes*>(p.scratch);
+    unpack_panel(p, bytes);
+    return tiles_x8(p, static_cast<const BlockQ4_0x8Bytes*>(bytes));
+  }
+  tiles_x8(p, reinterpret_cast<const BlockQ4_0x8*>(p.w));
+}
+void matmul_q8_0_x8(const MatmulPanel& p) { tiles_x8(p, reinterpret_cast<const BlockQ8_0x8*>(p.w)); }
 
 }  // namespace turbine::cpu::avx2
