@@ -173,11 +173,12 @@ inline void tile_groups(const MatmulPanel& p, const Packed* w, int64_t groups, i
 }
 
 // Every tile takes 2 groups, so each activation quad broadcast feeds two maddubs; a GEMM tile
-// takes 3 activation rows, which share the 2 groups' unpacked weights. Per (group, row, block)
-// that is about 25 vector ops: 8 maddubs, 7 i16 adds, 4 broadcasts, 4 for unpacking and 6 to
-// finish. llvm-mca (znver3) puts the 2 x 3 loop at 8.3 cycles per (group, row, block) against
-// 9.3 for 1 x 4; measured on a 512-row prompt (Q4_0, Zen 3), 2 x 3 is about 1.1x 1 x 4, and
-// 1 x 5, 1 x 6, 2 x 4, 3 x 2 and 4 x 2 were no faster (docs/benchmarks.md).
+// takes 3 activation rows, which share the 2 groups' unpacked weights. Per Q4_0 (group, row,
+// block) that is about 25 vector ops: 8 maddubs, 7 i16 adds, 4 broadcasts, 4 for unpacking and
+// 6 to finish (21 with the nibbles split beforehand, BlockQ4_0x8Bytes). llvm-mca (znver3) puts the
+// 2 x 3 loop at 8.3 cycles per (group, row, block), 7.7 split, against 9.3 for 1 x 4. Measured
+// on a 512-row GEMM (Zen 3), 2 x 3 ran Q4_0 1.1-1.2x faster than 1 x 4, 1 x 5, 1 x 6, 2 x 4,
+// 3 x 2 and 4 x 2, and Q8_0 within the noise of the best (docs/benchmarks.md).
 template <class Packed>
 void tiles_x8(const MatmulPanel& p, const Packed* w) {
   const int64_t groups = p.num_rows / 8;
@@ -232,6 +233,8 @@ void matmul_q4_0_x8(const MatmulPanel& p) {
   }
   tiles_x8(p, reinterpret_cast<const BlockQ4_0x8*>(p.w));
 }
-void matmul_q8_0_x8(const MatmulPanel& p) { tiles_x8(p, reinterpret_cast<const BlockQ8_0x8*>(p.w)); }
+void matmul_q8_0_x8(const MatmulPanel& p) {
+  tiles_x8(p, reinterpret_cast<const BlockQ8_0x8*>(p.w));
+}
 
 }  // namespace turbine::cpu::avx2
