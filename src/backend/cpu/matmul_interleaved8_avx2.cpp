@@ -143,9 +143,9 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
         __m256i i32;
         if constexpr (kQ4 || kQ4Bytes) {
           // (q - 8) . x = q . x - 8 sum(x_q), exact in i32.
-          // The sum is broadcast straight from memory (no scalar-to-vector moves), then * 8.
-          const __m256i qsum = _mm256_castps_si256(
-              _mm256_broadcast_ss(reinterpret_cast<const float*>(qsums + b * p.n + c0 + c)));
+          // The sum is broadcast straight from memory, then * 8 in the vector (scaling the
+          // scalar first cost a move to a vector register and a shuffle).
+          const __m256i qsum = _mm256_set1_epi32(qsums[b * p.n + c0 + c]);
           i32 = _mm256_sub_epi32(_mm256_madd_epi16(dot[i][c], ones), _mm256_slli_epi32(qsum, 3));
         } else {
           i32 = dot[i][c];
