@@ -4,7 +4,7 @@
 // for four activation rows and loads each activation vector once for three weight rows: 7
 // loads per 12 FMAs in 16 registers. The 2 x 4 tile it replaced took 6 loads per 8 FMAs, and
 // GCC folded its activation loads into the FMAs, one load per FMA; 3 x 4 ran a 512-row F16
-// GEMM about 1.2-1.6x faster on Zen 3 (docs/benchmarks.md).
+// GEMM 1.3-1.8x faster on Zen 3 (docs/benchmarks.md).
 #include "backend/cpu/kernels_avx2.h"
 #include "backend/cpu/simd_avx2.h"
 #include "backend/cpu/tile_loop.h"
