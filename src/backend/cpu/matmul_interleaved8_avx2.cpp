@@ -53,7 +53,6 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
   const int32_t* qsums = p.xq.block_qsums;  // Q4_0: block b, row c at qsums[b * n + c0 + c]
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
-  const int64_t tile_bytes = G * nb * int64_t(sizeof(Packed));
   __m256 acc[G][C];
 #pragma GCC unroll 4
   for (int i = 0; i < G; ++i)
@@ -61,8 +60,13 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
     for (int c = 0; c < C; ++c) acc[i][c] = _mm256_setzero_ps();
 
   for (int64_t b = 0; b < nb; ++b) {
-    // A GEMV streams the weights once: fetch the next tile's block b ahead.
-    if constexpr (C == 1) prefetch_next_tile(wg, tile_bytes, b, G * int64_t(sizeof(Packed)));
+    // A GEMV streams each group's blocks once. Prefetching the whole next tile instead (as the
+    // row-major GEMVs do) ran a decode 1.2-1.3x slower: a Q8_0 tile is 35-140 KiB, more than
+    // L1 holds, so the lines were gone again before use (docs/benchmarks.md).
+    if constexpr (C == 1) {
+#pragma GCC unroll 4
+      for (int i = 0; i < G; ++i) prefetch_ahead(wg + i * nb, b);
+    }
     const int8_t* x[C];
 #pragma GCC unroll 4
     for (int c = 0; c < C; ++c) x[c] = xq[c] + b * 32;
