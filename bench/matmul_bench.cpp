@@ -1,5 +1,6 @@
 // CPU kernel benchmarks on Llama-3.2-1B shapes (hidden 2048, FFN 8192):
-//   BM_MemRead       streaming read of a 1 GiB buffer: the machine's bandwidth roofline
+//   BM_MemRead       streaming read of a 1 GiB buffer (2 prefetched streams per thread): the
+//                    machine's bandwidth roofline
 //   BM_Gemv          y[1, 8192] = x * W[8192, 2048]^T, cycling through enough copies of W
 //                    to defeat the caches (as decode streams every layer's weights): GB/s of W
 //   BM_GemvHot       the GEMV on a 256 KiB weight that stays in L2: the kernel's compute ceiling
@@ -98,22 +99,34 @@ std::vector<float> activations(int64_t n) {
   return x;
 }
 
+// Each thread reads its share as two streams at once, each prefetched 1 KiB ahead, as the
+// GEMVs read their weights. On Zen 3 a single unprefetched stream per thread (this benchmark
+// until 278adf3) read 2 threads' worth at 0.75-0.85x this rate, which understated the roofline
+// (docs/benchmarks.md).
 void BM_MemRead(benchmark::State& state) {
   const int threads = int(state.range(0));
   constexpr size_t kBytes = size_t(1) << 30;
+  constexpr size_t kLine = 64 / 8;      // uint64_t per cache line
+  constexpr size_t kAhead = 1024 / 8;   // prefetch distance in uint64_t
   static std::vector<uint64_t> buf(kBytes / 8, 1);
   ThreadPool pool(threads);
   std::vector<uint64_t> sums(size_t(threads) * 8);
   for (auto _ : state) {
     pool.run_on_all([&](int t) {
-      const size_t per = buf.size() / size_t(threads);
-      const uint64_t* p = buf.data() + per * size_t(t);
+      const size_t half = buf.size() / size_t(threads) / 2;  // a multiple of kLine
+      const uint64_t* a = buf.data() + 2 * half * size_t(t);
+      const uint64_t* b = a + half;
       uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (size_t i = 0; i < per; i += 4) {
-        s0 += p[i];
-        s1 += p[i + 1];
-        s2 += p[i + 2];
-        s3 += p[i + 3];
+      for (size_t i = 0; i < half; i += kLine) {
+        // Integer arithmetic: the last prefetches point past the thread's share.
+        __builtin_prefetch(reinterpret_cast<const void*>(uintptr_t(a + i) + kAhead * 8));
+        __builtin_prefetch(reinterpret_cast<const void*>(uintptr_t(b + i) + kAhead * 8));
+        for (size_t j = 0; j < kLine; j += 2) {
+          s0 += a[i + j];
+          s1 += a[i + j + 1];
+          s2 += b[i + j];
+          s3 += b[i + j + 1];
+        }
       }
       sums[size_t(t) * 8] = s0 + s1 + s2 + s3;
     });
