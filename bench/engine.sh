@@ -20,20 +20,19 @@ echo "== machine"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
 echo "isa: $(grep -o -w 'avx2\|avx512f\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs)"
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo '+dirty')"
-# The bandwidth is measured before and after the engines: on a shared machine it moves by
-# tens of percent within minutes.
+# The bandwidth (the decode roofline) is measured right before each turbine run, with that
+# run's thread count: on a shared machine it moves by tens of percent within minutes.
 memory_bandwidth() {
   if [ -x build/matmul_bench ]; then
-    echo "== memory bandwidth ($1)"
-    build/matmul_bench --benchmark_filter='BM_MemRead' --benchmark_min_time=0.5 2>/dev/null | grep BM_MemRead || true
+    build/matmul_bench --benchmark_filter="BM_MemRead/$1/" --benchmark_min_time=0.5 2>/dev/null |
+      grep -o 'bytes_per_second=[^ ]*' | sed 's/bytes_per_second=/memory bandwidth: /' || true
   fi
 }
-memory_bandwidth before
 for d in f16 q8_0 q4_0; do
   for t in 1 2; do
     echo "== $d, $t thread(s)"
+    echo -n "            "; memory_bandwidth $t
     echo -n "turbine:   "; build/engine_bench --model "$dir/llama3-$d.gguf" --threads $t --reps "$reps" | grep median
     echo -n "llama.cpp: "; node bench/llama_cpp_bench.mjs "$dir/llama3-$d.gguf" --threads $t --reps "$reps" 2>/dev/null | grep -E '^median: '
   done
 done
-memory_bandwidth after

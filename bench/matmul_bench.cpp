@@ -12,12 +12,14 @@
 // Args: thread count. TB_BENCH_ISA=generic|avx2|avx512 forces a kernel set (default auto).
 //   build-be/matmul_bench --benchmark_filter=Gemv
 #include <benchmark/benchmark.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -100,15 +102,23 @@ std::vector<float> activations(int64_t n) {
 }
 
 // Each thread reads its share as two streams at once, each prefetched 1 KiB ahead, as the
-// GEMVs read their weights. On Zen 3 a single unprefetched stream per thread (this benchmark
-// until 278adf3) read 2 threads' worth at 0.75-0.85x this rate, which understated the roofline
-// (docs/benchmarks.md).
+// interleaved GEMVs read their weights. On Zen 3 the single unprefetched stream per thread that
+// this replaced read at about 0.9x this rate, and the engine's decode read its weights faster
+// than that "roofline" (docs/benchmarks.md).
 void BM_MemRead(benchmark::State& state) {
   const int threads = int(state.range(0));
   constexpr size_t kBytes = size_t(1) << 30;
   constexpr size_t kLine = 64 / 8;      // uint64_t per cache line
   constexpr size_t kAhead = 1024 / 8;   // prefetch distance in uint64_t
-  static std::vector<uint64_t> buf(kBytes / 8, 1);
+  // On 2 MiB pages where the kernel gives them, as the engine's weights are (prepare_weight
+  // advises its copies onto huge pages, and the page cache maps large folios of a GGUF file).
+  static const std::span<uint64_t> buf = [] {
+    auto* p = static_cast<uint64_t*>(std::aligned_alloc(size_t(2) << 20, kBytes));
+    if (p == nullptr) std::abort();
+    madvise(p, kBytes, MADV_HUGEPAGE);  // advisory
+    std::fill(p, p + kBytes / 8, uint64_t(1));
+    return std::span<uint64_t>(p, kBytes / 8);
+  }();
   ThreadPool pool(threads);
   std::vector<uint64_t> sums(size_t(threads) * 8);
   for (auto _ : state) {
