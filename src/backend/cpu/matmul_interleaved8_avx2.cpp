@@ -61,8 +61,9 @@ inline void tile_x8(const MatmulPanel& p, const Packed* w, int64_t g0, int64_t c
 
   for (int64_t b = 0; b < nb; ++b) {
     // A GEMV streams each group's blocks once. Prefetching the whole next tile instead (as the
-    // row-major GEMVs do) ran a decode 1.2-1.3x slower: a Q8_0 tile is 35-140 KiB, more than
-    // L1 holds, so the lines were gone again before use (docs/benchmarks.md).
+    // row-major GEMVs do) ran a Q8_0 decode 1.2-1.3x slower (Q4_0 up to 1.15x): a Q8_0 tile is
+    // 35-140 KiB, more than L1 holds, so the lines were gone again before use
+    // (docs/benchmarks.md).
     if constexpr (C == 1) {
 #pragma GCC unroll 4
       for (int i = 0; i < G; ++i) prefetch_ahead(wg + i * nb, b);
