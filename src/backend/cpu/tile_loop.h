@@ -6,8 +6,8 @@
 //   n >= 4:  column tiles of 4 activation rows x kRows weight rows: each weight block is loaded
 //            once per 4 rows of x and reused from registers (GEMM, batched decode). Leftover
 //            weight rows take tiles of 2, then 1.
-//   n % 4:   the 1-3 leftover columns get taller tiles (4 x 1, 2 x 2, 2 x 3), so a GEMV (n = 1)
-//            still keeps 4 independent weight rows in flight.
+//   n % 4:   the 1-3 leftover columns get taller tiles (kGemvRows x 1, 2 x 2, 2 x 3), so a
+//            GEMV (n = 1) still keeps several independent weight rows in flight.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,7 @@ inline void tile_rows(int64_t num_rows, int64_t c, Tile& tile) {
   }
 }
 
-template <int kRows, class Tile>
+template <int kRows, int kGemvRows = 4, class Tile>
 inline void for_each_tile(int64_t num_rows, int64_t n, Tile&& tile) {
   int64_t c = 0;
   for (; c + 4 <= n; c += 4) tile_rows<kRows, 4>(num_rows, c, tile);
@@ -39,7 +39,7 @@ inline void for_each_tile(int64_t num_rows, int64_t n, Tile&& tile) {
       tile_rows<2, 2>(num_rows, c, tile);
       break;
     case 1:
-      tile_rows<4, 1>(num_rows, c, tile);
+      tile_rows<kGemvRows, 1>(num_rows, c, tile);
       break;
     default:
       break;
