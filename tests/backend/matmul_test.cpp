@@ -238,7 +238,8 @@ TEST_P(MatmulTest, ExtremeQuantsDoNotSaturate) {
   const auto& [isa, dtype] = GetParam();
   if (dtype != DType::kQ4_0 && dtype != DType::kQ8_0) GTEST_SKIP() << "not a q8_0-activation type";
   TB_BACKEND_OR_SKIP(backend, isa, 1);
-  // n = 17: past the row count at which the interleaved Q4_0 GEMM splits its nibbles first.
+  // n: a GEMV, a GEMM of 5 rows (the interleaved Q4_0 tiles unpack nibbles in registers), and
+  // 17, past the row count at which that GEMM splits its nibbles into scratch first.
   const int64_t rows = 16, cols = 2048, n = 17;
   TestWeight w = quantized_weight(dtype, rows, cols, 11);
   const int64_t rb = row_bytes(dtype, cols);
@@ -259,7 +260,7 @@ TEST_P(MatmulTest, ExtremeQuantsDoNotSaturate) {
   auto prepared = backend->prepare_weight(w.view());
   ASSERT_TRUE(prepared.is_ok()) << prepared.status().message();
   for (const MatrixView& view : {w.view(), prepared.value().view}) {
-    for (int64_t cols_n : {int64_t(1), n}) {
+    for (int64_t cols_n : {int64_t(1), int64_t(5), n}) {
       std::vector<float> y(size_t(cols_n * rows));
       backend->matmul(view, x.data(), cols_n, y.data());
       for (int64_t c = 0; c < cols_n; ++c) {
