@@ -188,9 +188,9 @@ TEST_P(MatmulTest, AgreesWithGeneric) {
   }
 }
 
-// Backend::prepare_weight: the prepared matrix (on AVX2, Q4_0 and Q8_0 with rows % 8 == 0 come
-// back interleaved in groups of 8 rows) gives the same products and the same get_rows, for GEMV,
-// the 2-3 column tiles and the GEMM, with 1 and 2 threads.
+// Backend::prepare_weight: the prepared matrix (on AVX2, Q4_0, Q8_0, Q4_K and Q6_K with
+// rows % 8 == 0 come back interleaved in groups of 8 rows) gives the same products and the same
+// get_rows, for GEMV, the 2-3 column tiles and the GEMM, with 1 and 2 threads.
 TEST_P(MatmulTest, PreparedWeights) {
   const auto& [isa, dtype] = GetParam();
   // rows: one panel of 1-3 groups, and 37 groups (panels of several group pairs, some ending
@@ -212,8 +212,9 @@ TEST_P(MatmulTest, PreparedWeights) {
       auto result = backend->prepare_weight(w.view());
       ASSERT_TRUE(result.is_ok()) << result.status().message();
       const PreparedWeight& prepared = result.value();
-      const bool interleave =
-          isa == "avx2" && (dtype == DType::kQ4_0 || dtype == DType::kQ8_0) && s.rows % 8 == 0;
+      const bool interleave = isa == "avx2" && s.rows % 8 == 0 &&
+                              (dtype == DType::kQ4_0 || dtype == DType::kQ8_0 ||
+                               dtype == DType::kQ4_K || dtype == DType::kQ6_K);
       EXPECT_EQ(prepared.view.layout,
                 interleave ? MatrixLayout::kInterleaved8 : MatrixLayout::kRowMajor);
       EXPECT_EQ(prepared.view.data == w.data.data(), !interleave);
@@ -230,28 +231,61 @@ TEST_P(MatmulTest, PreparedWeights) {
   }
 }
 
-// The kernels' integer sums at their bounds: every Q4_0 nibble 15 (or 0), every Q8_0 quant
-// 127 (or -128), against activations that are all +-127 once quantized, so each i16 pair sum
-// and each i16 accumulation reaches its largest magnitude (AVX2 interleaved Q4_0: 8 pairs of
-// 15 * 127, 30480). Row-major and prepared weights alike must match the reference exactly.
+// Fills every block of row r with the largest quants its type has (odd rows: the smallest), so
+// that the kernels' integer sums reach their bounds.
+void set_extreme_row(DType t, uint8_t* row, int64_t cols, int64_t r) {
+  const bool high = r % 2 == 0;
+  const int64_t bb = dtype_traits(t).block_bytes;
+  for (int64_t b = 0; b < cols / dtype_traits(t).block_elems; ++b) {
+    uint8_t* blk = row + b * bb;
+    switch (t) {
+      case DType::kQ4_0:
+      case DType::kQ8_0: {
+        const uint16_t d = t == DType::kQ4_0 ? 0x2C00 : 0x2000;  // f16 1/16, 1/128
+        std::memcpy(blk, &d, 2);
+        // Q8_0's -128 is 0x80.
+        const uint8_t q = t == DType::kQ4_0 ? (high ? 0xFF : 0x00) : (high ? 0x7F : 0x80);
+        std::memset(blk + 2, q, size_t(bb - 2));
+        break;
+      }
+      case DType::kQ4_K: {  // scales and mins all 63; d = d_min = 1/16
+        auto* k = reinterpret_cast<BlockQ4_K*>(blk);
+        k->d = k->dmin = 0x2C00;
+        std::memset(k->scales, 0xFF, sizeof(k->scales));
+        std::memset(k->qs, high ? 0xFF : 0x00, sizeof(k->qs));
+        break;
+      }
+      case DType::kQ6_K: {  // quants 63 with scales 127, or 0 (-32) with scales -128
+        auto* k = reinterpret_cast<BlockQ6_K*>(blk);
+        k->d = 0x2000;
+        std::memset(k->ql, high ? 0xFF : 0x00, sizeof(k->ql));
+        std::memset(k->qh, high ? 0xFF : 0x00, sizeof(k->qh));
+        std::memset(k->scales, high ? 0x7F : 0x80, sizeof(k->scales));
+        break;
+      }
+      default:
+        FAIL() << "no extreme quants for " << dtype_name(t);
+    }
+  }
+}
+
+// The kernels' integer sums at their bounds: every quant at its largest (or smallest) value,
+// against activations that are all +-127 once quantized, so each i16 pair sum and each i16
+// accumulation reaches its largest magnitude (AVX2 interleaved Q4_0 and Q4_K: 8 pairs of
+// 15 * 127, 30480; Q6_K: 2 pairs of 63 * 127, 32004). Row-major and prepared weights alike must
+// match the reference exactly.
 TEST_P(MatmulTest, ExtremeQuantsDoNotSaturate) {
   const auto& [isa, dtype] = GetParam();
-  if (dtype != DType::kQ4_0 && dtype != DType::kQ8_0) GTEST_SKIP() << "not a q8_0-activation type";
+  if (!is_quantized(dtype)) GTEST_SKIP() << "not a quantized type";
   TB_BACKEND_OR_SKIP(backend, isa, 1);
-  // n: a GEMV, a GEMM of 5 rows (the interleaved Q4_0 tiles unpack nibbles in registers), and
-  // 17, past the row count at which that GEMM splits its nibbles into scratch first.
+  // n: a GEMV, batched decode of 3, a GEMM of 5 rows (the interleaved Q4_0 tiles unpack nibbles
+  // in registers; K-quants repack), and 17, past the row count at which the Q4_0 GEMM splits
+  // its nibbles into scratch first.
   const int64_t rows = 16, cols = 2048, n = 17;
   TestWeight w = quantized_weight(dtype, rows, cols, 11);
   const int64_t rb = row_bytes(dtype, cols);
-  const uint16_t d = dtype == DType::kQ4_0 ? 0x2C00 : 0x2000;  // f16 1/16, 1/128
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t b = 0; b < cols / 32; ++b) {
-      uint8_t* blk = w.data.data() + r * rb + b * dtype_traits(dtype).block_bytes;
-      std::memcpy(blk, &d, 2);
-      // Rows alternate between the two extremes; Q8_0's -128 is 0x80.
-      const uint8_t q = dtype == DType::kQ4_0 ? (r % 2 ? 0x00 : 0xFF) : (r % 2 ? 0x80 : 0x7F);
-      std::memset(blk + 2, q, size_t(dtype_traits(dtype).block_bytes - 2));
-    }
+    set_extreme_row(dtype, w.data.data() + r * rb, cols, r);
     dequantize_row(dtype, w.data.data() + r * rb, cols, w.dequantized.data() + r * cols);
   }
   std::vector<float> x(size_t(n * cols));
@@ -260,7 +294,7 @@ TEST_P(MatmulTest, ExtremeQuantsDoNotSaturate) {
   auto prepared = backend->prepare_weight(w.view());
   ASSERT_TRUE(prepared.is_ok()) << prepared.status().message();
   for (const MatrixView& view : {w.view(), prepared.value().view}) {
-    for (int64_t cols_n : {int64_t(1), int64_t(5), n}) {
+    for (int64_t cols_n : {int64_t(1), int64_t(3), int64_t(5), n}) {
       std::vector<float> y(size_t(cols_n * rows));
       backend->matmul(view, x.data(), cols_n, y.data());
       for (int64_t c = 0; c < cols_n; ++c) {

@@ -63,13 +63,14 @@ void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(ds
 
 Result<PreparedWeight> CpuBackend::prepare_weight(const MatrixView& w) {
   // The kernel table decides: it has an interleaved panel only for the types and ISAs that
-  // interleave (AVX2 Q4_0 / Q8_0).
+  // interleave (AVX2 Q4_0 / Q8_0 / Q4_K / Q6_K).
   if (w.layout != MatrixLayout::kRowMajor || w.rows % 8 != 0 || w.rows == 0 ||
       kernels_.matmul(w.dtype, MatrixLayout::kInterleaved8).panel == nullptr) {
     return PreparedWeight{w, nullptr};
   }
-  TB_CHECK(w.data != nullptr && w.cols > 0 && w.cols % kQK == 0);
-  const int64_t nb = w.cols / kQK;
+  const int64_t block_elems = dtype_traits(w.dtype).block_elems;
+  TB_CHECK(w.data != nullptr && w.cols > 0 && w.cols % block_elems == 0);
+  const int64_t nb = w.cols / block_elems;
   const int64_t groups = w.rows / 8;
   // Not alloc(): every byte is written below (no zeroing), and a small matrix is not rounded
   // up to a huge page. The whole 2 MiB pages inside a large one are advised onto huge pages
@@ -109,7 +110,8 @@ void CpuBackend::get_rows(const MatrixView& w, const int32_t* ids, int64_t n, fl
       TB_CHECK(ids[i] >= 0 && ids[i] < w.rows, "get_rows: id out of range");
       const void* src = base + ids[i] * stride;
       if (interleaved) {
-        unpack_interleaved8_row(w.dtype, w.data, w.cols / kQK, ids[i], row.data());
+        unpack_interleaved8_row(w.dtype, w.data, w.cols / dtype_traits(w.dtype).block_elems,
+                                ids[i], row.data());
         src = row.data();
       }
       kernels_.dequantize_row(w.dtype, src, w.cols, y + i * w.cols);

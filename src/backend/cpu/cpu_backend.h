@@ -23,8 +23,8 @@ class CpuBackend final : public Backend {
   void free(void* p) override;
   void copy(void* dst, const void* src, size_t bytes) override;
 
-  // Interleaves Q4_0 and Q8_0 matrices whose rows are a multiple of 8 when this ISA has kernels
-  // for it (interleaved8.h); every other matrix is returned as it is.
+  // Interleaves Q4_0, Q8_0, Q4_K and Q6_K matrices whose rows are a multiple of 8 when this ISA
+  // has kernels for it (interleaved8.h); every other matrix is returned as it is.
   Result<PreparedWeight> prepare_weight(const MatrixView& w) override;
   void matmul(const MatrixView& w, const float* x, int64_t n, float* y) override;  // matmul.cpp
   void get_rows(const MatrixView& w, const int32_t* ids, int64_t n, float* y) override;

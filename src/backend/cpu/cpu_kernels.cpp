@@ -58,6 +58,15 @@ CpuKernels make_avx2() {
                       .scratch_bytes = avx2::q4_0_x8_scratch_bytes,
                       .row_multiple = 16};
   k.matmul_q8_0_x8 = {.act = ActFormat::kQ8_0, .panel = avx2::matmul_q8_0_x8, .row_multiple = 16};
+  // Interleaved Q4_K / Q6_K (matmul_kquant_x8_avx2.cpp), whose tiles take one group.
+  k.matmul_q4_k_x8 = {.act = ActFormat::kQ8_K,
+                      .panel = avx2::matmul_q4_k_x8,
+                      .scratch_bytes = avx2::gemm_kquant_scratch_bytes,
+                      .row_multiple = 8};
+  k.matmul_q6_k_x8 = {.act = ActFormat::kQ8_K,
+                      .panel = avx2::matmul_q6_k_x8,
+                      .scratch_bytes = avx2::gemm_kquant_scratch_bytes,
+                      .row_multiple = 8};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K,
                    .panel = avx2::matmul_q4_k,
                    .scratch_bytes = avx2::gemm_kquant_scratch_bytes,
@@ -85,10 +94,12 @@ CpuKernels make_avx512() {
   k.matmul_bf16 = {.act = ActFormat::kBF16, .panel = avx512::matmul_bf16};
   k.matmul_q8_0 = {.act = ActFormat::kQ8_0, .panel = avx512::matmul_q8_0};
   k.matmul_q4_0 = {.act = ActFormat::kQ8_0, .panel = avx512::matmul_q4_0};
-  // Row-major Q4_0 / Q8_0 for the AVX-512 (VNNI) kernels: the interleaved layout has only AVX2
-  // kernels, never measured against these on an AVX-512 machine.
+  // Row-major Q4_0 / Q8_0 / Q4_K / Q6_K for the AVX-512 (VNNI) kernels: the interleaved layout has
+  // only AVX2 kernels, never measured against these on an AVX-512 machine.
   k.matmul_q4_0_x8 = {};
   k.matmul_q8_0_x8 = {};
+  k.matmul_q4_k_x8 = {};
+  k.matmul_q6_k_x8 = {};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K, .panel = avx512::matmul_q4_k};
   k.matmul_q6_k = {.act = ActFormat::kQ8_K, .panel = avx512::matmul_q6_k};
   return k;
@@ -99,7 +110,18 @@ CpuKernels make_avx512() {
 const MatmulKernel& CpuKernels::matmul(DType t, MatrixLayout layout) const {
   if (layout == MatrixLayout::kInterleaved8) {
     static const MatmulKernel kNone;
-    return t == DType::kQ4_0 ? matmul_q4_0_x8 : t == DType::kQ8_0 ? matmul_q8_0_x8 : kNone;
+    switch (t) {
+      case DType::kQ4_0:
+        return matmul_q4_0_x8;
+      case DType::kQ8_0:
+        return matmul_q8_0_x8;
+      case DType::kQ4_K:
+        return matmul_q4_k_x8;
+      case DType::kQ6_K:
+        return matmul_q6_k_x8;
+      default:
+        return kNone;
+    }
   }
   switch (t) {
     case DType::kF32:

@@ -31,9 +31,9 @@ struct CpuKernels {
 
   MatmulKernel matmul_f32, matmul_f16, matmul_bf16;
   MatmulKernel matmul_q8_0, matmul_q4_0, matmul_q4_k, matmul_q6_k;
-  // Q4_0 / Q8_0 weights in MatrixLayout::kInterleaved8 (interleaved8.h). panel null: this ISA
-  // does not interleave that type, and CpuBackend::prepare_weight leaves it row-major.
-  MatmulKernel matmul_q4_0_x8, matmul_q8_0_x8;
+  // Weights in MatrixLayout::kInterleaved8 (interleaved8.h). panel null: this ISA does not
+  // interleave that type, and CpuBackend::prepare_weight leaves it row-major.
+  MatmulKernel matmul_q4_0_x8, matmul_q8_0_x8, matmul_q4_k_x8, matmul_q6_k_x8;
   // The kernel for (t, layout); null panel when there is none (only an interleaved layout lacks
   // one).
   const MatmulKernel& matmul(DType t, MatrixLayout layout = MatrixLayout::kRowMajor) const;

@@ -2,58 +2,157 @@
 
 #include <cstring>
 
+#include "backend/cpu/kquant_scales.h"
 #include "base/check.h"
 
 namespace turbine::cpu {
 namespace {
 
-// Block: BlockQ4_0 / BlockQ8_0; Packed: the matching x8 block.
+// Row i's quant array `row` (n bytes) into / out of the quads of its group (interleaved8.h).
+template <int N>
+void put_quads(const uint8_t* row, int i, uint8_t* quads) {
+  for (int j = 0; j < N / 4; ++j) std::memcpy(quads + 32 * j + 4 * i, row + 4 * j, 4);
+}
+template <int N>
+void get_quads(const uint8_t* quads, int i, uint8_t* row) {
+  for (int j = 0; j < N / 4; ++j) std::memcpy(row + 4 * j, quads + 32 * j + 4 * i, 4);
+}
+template <class T>
+const uint8_t* bytes(const T* p) {
+  return reinterpret_cast<const uint8_t*>(p);
+}
+template <class T>
+uint8_t* bytes(T* p) {
+  return reinterpret_cast<uint8_t*>(p);
+}
+
+// BlockQ4_0x8 / BlockQ8_0x8 from / to 8 rows' BlockQ4_0 / BlockQ8_0.
 template <class Block, class Packed>
-void pack(const Block* src, int64_t nb, int64_t g0, int64_t g1, Packed* dst) {
-  constexpr int kQuads = sizeof(Block::qs) / 4;
+void pack_block(const Block* const (&rows)[8], Packed* out) {
+  for (int i = 0; i < 8; ++i) {
+    out->d[i] = rows[i]->d;
+    put_quads<sizeof(Block::qs)>(bytes(rows[i]->qs), i, bytes(out->qs));
+  }
+}
+template <class Block, class Packed>
+void unpack_block(const Packed& in, int i, Block* out) {
+  out->d = in.d[i];
+  get_quads<sizeof(Block::qs)>(bytes(in.qs), i, bytes(out->qs));
+}
+
+void pack_block(const BlockQ4_K* const (&rows)[8], BlockQ4_Kx8* out) {
+  uint8_t t[128];  // T of interleaved8.h: (scale, min) of sub-block s, row i at 16 s + 2 i
+  for (int i = 0; i < 8; ++i) {
+    out->d[i] = rows[i]->d;
+    out->dmin[i] = rows[i]->dmin;
+    for (int s = 0; s < 8; ++s) {
+      int sc, m;
+      q4_k_scale_min(s, rows[i]->scales, &sc, &m);
+      t[16 * s + 2 * i] = uint8_t(sc);
+      t[16 * s + 2 * i + 1] = uint8_t(m);
+    }
+    put_quads<sizeof(BlockQ4_K::qs)>(rows[i]->qs, i, out->qs);
+  }
+  for (int n = 0; n < 64; ++n) out->sm_lo[n] = uint8_t((t[n] & 15) | (t[n + 64] & 15) << 4);
+  for (int n = 0; n < 32; ++n) {
+    out->sm_hi[n] = uint8_t(t[n] >> 4 | (t[n + 32] >> 4) << 2 | (t[n + 64] >> 4) << 4 |
+                            (t[n + 96] >> 4) << 6);
+  }
+}
+void unpack_block(const BlockQ4_Kx8& in, int i, BlockQ4_K* out) {
+  auto t = [&](int n) {  // T[n]
+    return ((in.sm_lo[n % 64] >> (4 * (n / 64))) & 15) | ((in.sm_hi[n % 32] >> (2 * (n / 32))) & 3) << 4;
+  };
+  int sc[8], m[8];
+  for (int s = 0; s < 8; ++s) {
+    sc[s] = t(16 * s + 2 * i);
+    m[s] = t(16 * s + 2 * i + 1);
+  }
+  // GGML's packing, the inverse of q4_k_scale_min: 96 bits, every one used.
+  for (int j = 0; j < 4; ++j) {
+    out->scales[j] = uint8_t(sc[j] | (sc[j + 4] >> 4) << 6);
+    out->scales[j + 4] = uint8_t(m[j] | (m[j + 4] >> 4) << 6);
+    out->scales[j + 8] = uint8_t((sc[j + 4] & 15) | (m[j + 4] & 15) << 4);
+  }
+  out->d = in.d[i];
+  out->dmin = in.dmin[i];
+  get_quads<sizeof(BlockQ4_K::qs)>(in.qs, i, out->qs);
+}
+
+void pack_block(const BlockQ6_K* const (&rows)[8], BlockQ6_Kx8* out) {
+  for (int i = 0; i < 8; ++i) {
+    out->d[i] = rows[i]->d;
+    for (int u = 0; u < 8; ++u) {
+      out->scales[16 * u + 2 * i] = rows[i]->scales[2 * u];
+      out->scales[16 * u + 2 * i + 1] = rows[i]->scales[2 * u + 1];
+    }
+    put_quads<sizeof(BlockQ6_K::ql)>(rows[i]->ql, i, out->ql);
+    put_quads<sizeof(BlockQ6_K::qh)>(rows[i]->qh, i, out->qh);
+  }
+}
+void unpack_block(const BlockQ6_Kx8& in, int i, BlockQ6_K* out) {
+  out->d = in.d[i];
+  for (int u = 0; u < 8; ++u) {
+    out->scales[2 * u] = in.scales[16 * u + 2 * i];
+    out->scales[2 * u + 1] = in.scales[16 * u + 2 * i + 1];
+  }
+  get_quads<sizeof(BlockQ6_K::ql)>(in.ql, i, out->ql);
+  get_quads<sizeof(BlockQ6_K::qh)>(in.qh, i, out->qh);
+}
+
+template <class Block, class Packed>
+void pack(const void* src, int64_t nb, int64_t g0, int64_t g1, void* dst) {
+  const auto* in = static_cast<const Block*>(src);
+  auto* out = static_cast<Packed*>(dst);
   for (int64_t g = g0; g < g1; ++g) {
-    const Block* rows = src + g * 8 * nb;
-    Packed* out = dst + g * nb;
     for (int64_t b = 0; b < nb; ++b) {
-      for (int i = 0; i < 8; ++i) {
-        const Block& blk = rows[i * nb + b];
-        out[b].d[i] = blk.d;
-        for (int j = 0; j < kQuads; ++j) std::memcpy(out[b].qs + 32 * j + 4 * i, blk.qs + 4 * j, 4);
-      }
+      const Block* rows[8];
+      for (int i = 0; i < 8; ++i) rows[i] = in + (8 * g + i) * nb + b;
+      pack_block(rows, out + g * nb + b);
     }
   }
 }
 
 template <class Block, class Packed>
-void unpack_row(const Packed* src, int64_t nb, int64_t row, Block* out) {
-  constexpr int kQuads = sizeof(Block::qs) / 4;
-  const Packed* group = src + row / 8 * nb;
-  const int i = int(row % 8);
-  for (int64_t b = 0; b < nb; ++b) {
-    out[b].d = group[b].d[i];
-    for (int j = 0; j < kQuads; ++j) std::memcpy(out[b].qs + 4 * j, group[b].qs + 32 * j + 4 * i, 4);
-  }
+void unpack_row(const void* src, int64_t nb, int64_t row, void* dst) {
+  const Packed* group = static_cast<const Packed*>(src) + row / 8 * nb;
+  auto* out = static_cast<Block*>(dst);
+  for (int64_t b = 0; b < nb; ++b) unpack_block(group[b], int(row % 8), out + b);
 }
 
 }  // namespace
 
-bool has_interleaved8(DType t) { return t == DType::kQ4_0 || t == DType::kQ8_0; }
+bool has_interleaved8(DType t) {
+  return t == DType::kQ4_0 || t == DType::kQ8_0 || t == DType::kQ4_K || t == DType::kQ6_K;
+}
 
 void pack_interleaved8(DType t, const void* src, int64_t nb, int64_t g0, int64_t g1, void* dst) {
-  TB_CHECK(has_interleaved8(t), "pack_interleaved8: no interleaved form of this type");
-  if (t == DType::kQ4_0) {
-    pack(static_cast<const BlockQ4_0*>(src), nb, g0, g1, static_cast<BlockQ4_0x8*>(dst));
-  } else {
-    pack(static_cast<const BlockQ8_0*>(src), nb, g0, g1, static_cast<BlockQ8_0x8*>(dst));
+  switch (t) {
+    case DType::kQ4_0:
+      return pack<BlockQ4_0, BlockQ4_0x8>(src, nb, g0, g1, dst);
+    case DType::kQ8_0:
+      return pack<BlockQ8_0, BlockQ8_0x8>(src, nb, g0, g1, dst);
+    case DType::kQ4_K:
+      return pack<BlockQ4_K, BlockQ4_Kx8>(src, nb, g0, g1, dst);
+    case DType::kQ6_K:
+      return pack<BlockQ6_K, BlockQ6_Kx8>(src, nb, g0, g1, dst);
+    default:
+      TB_CHECK(false, "pack_interleaved8: no interleaved form of this type");
   }
 }
 
 void unpack_interleaved8_row(DType t, const void* src, int64_t nb, int64_t row, void* out) {
-  TB_CHECK(has_interleaved8(t), "unpack_interleaved8_row: no interleaved form of this type");
-  if (t == DType::kQ4_0) {
-    unpack_row(static_cast<const BlockQ4_0x8*>(src), nb, row, static_cast<BlockQ4_0*>(out));
-  } else {
-    unpack_row(static_cast<const BlockQ8_0x8*>(src), nb, row, static_cast<BlockQ8_0*>(out));
+  switch (t) {
+    case DType::kQ4_0:
+      return unpack_row<BlockQ4_0, BlockQ4_0x8>(src, nb, row, out);
+    case DType::kQ8_0:
+      return unpack_row<BlockQ8_0, BlockQ8_0x8>(src, nb, row, out);
+    case DType::kQ4_K:
+      return unpack_row<BlockQ4_K, BlockQ4_Kx8>(src, nb, row, out);
+    case DType::kQ6_K:
+      return unpack_row<BlockQ6_K, BlockQ6_Kx8>(src, nb, row, out);
+    default:
+      TB_CHECK(false, "unpack_interleaved8_row: no interleaved form of this type");
   }
 }
 

@@ -21,6 +21,10 @@ void matmul_q6_k(const MatmulPanel& p);
 int64_t q4_0_x8_scratch_bytes(int64_t rows, int64_t k, int64_t n);
 void matmul_q4_0_x8(const MatmulPanel& p);
 void matmul_q8_0_x8(const MatmulPanel& p);
+// Q4_K / Q6_K in MatrixLayout::kInterleaved8 (matmul_kquant_x8_avx2.cpp); with the driver's
+// scratch (gemm_kquant_scratch_bytes > 0) they repack for the GEMM below.
+void matmul_q4_k_x8(const MatmulPanel& p);
+void matmul_q6_k_x8(const MatmulPanel& p);
 
 // Repacked int8 GEMM (matmul_q8_gemm_avx2.cpp): the Q4_0 / Q8_0 panels hand over to it when
 // the driver supplied scratch, i.e. when gemm_q8_scratch_bytes(rows, k, n) > 0.
@@ -31,6 +35,8 @@ void gemm_q8_0(const MatmulPanel& p);
 int64_t gemm_kquant_scratch_bytes(int64_t rows, int64_t k, int64_t n);
 void gemm_q4_k(const MatmulPanel& p);
 void gemm_q6_k(const MatmulPanel& p);
+void gemm_q4_k_x8(const MatmulPanel& p);  // the weights in MatrixLayout::kInterleaved8
+void gemm_q6_k_x8(const MatmulPanel& p);
 
 void quantize_row_q8_0(const float* x, int64_t k, int8_t* qs, float* d);
 void quantize_row_q8_k(const float* x, int64_t k, int8_t* qs, float* d, int16_t* bsums);

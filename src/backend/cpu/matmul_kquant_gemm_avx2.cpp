@@ -12,8 +12,10 @@
 // both < 32767), then _mm256_madd_epi16 by the scale lanes folds the scales in. The offsets
 // (Q4_K mins, Q6_K's -32) come from the activations' 16-element sums: a pair of them is one
 // dword of bsums, broadcast and madd'ed with the min / offset-pair lanes.
+#include "backend/cpu/interleaved8.h"
 #include "backend/cpu/kernels_avx2.h"
 #include "backend/cpu/kquant_scales.h"
+#include "backend/cpu/kquant_x8_avx2.h"
 #include "backend/cpu/simd_avx2.h"
 
 namespace turbine::cpu::avx2 {
@@ -120,6 +122,58 @@ void repack_q6_k(const MatmulPanel& p, int64_t r0, int64_t rows, uint8_t* out) {
       d[r] = f16_scalar(blk.d);
     }
     store_quads(q, out);
+  }
+}
+
+// The same formats from weights interleaved in groups of 8 (interleaved8.h): a panel of them
+// has whole groups, so every group has 8 real rows.
+void repack_q4_k_x8(const MatmulPanel& p, int64_t r0, int64_t /*rows*/, uint8_t* out) {
+  const int64_t nb = p.k / 256;
+  const BlockQ4_Kx8* w = reinterpret_cast<const BlockQ4_Kx8*>(p.w) + r0 / 8 * nb;
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  alignas(32) uint8_t t[128];
+  for (int64_t b = 0; b < nb; ++b, out += kQ4KPacked) {
+    const BlockQ4_Kx8& blk = w[b];
+    for (int j = 0; j < 32; ++j) {  // quad j: low nibbles are quad 16 (j / 8) + j % 8, high + 8
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * j));
+      const int lo = 16 * (j / 8) + j % 8;
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 32 * lo), _mm256_and_si256(v, m4));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 32 * (lo + 8)),
+                         _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+    }
+    q4_k_x8_scales_mins(blk, t);
+    for (int s = 0; s < 8; ++s) {
+      const __m256i pair = q4_k_x8_pair(t, s);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2048 + 32 * s), dup_first(pair));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2304 + 32 * s), dup_second(pair));
+    }
+    _mm256_store_ps(reinterpret_cast<float*>(out + 2560),
+                    _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.d))));
+    _mm256_store_ps(reinterpret_cast<float*>(out + 2592),
+                    _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.dmin))));
+  }
+}
+
+void repack_q6_k_x8(const MatmulPanel& p, int64_t r0, int64_t /*rows*/, uint8_t* out) {
+  const int64_t nb = p.k / 256;
+  const BlockQ6_Kx8* w = reinterpret_cast<const BlockQ6_Kx8*>(p.w) + r0 / 8 * nb;
+  for (int64_t b = 0; b < nb; ++b, out += kQ6KPacked) {
+    const BlockQ6_Kx8& blk = w[b];
+    for (int h = 0; h < 2; ++h)
+      for (int quarter = 0; quarter < 4; ++quarter)
+        for (int q = 0; q < 8; ++q) {  // elements 128 h + 32 quarter + 4 q: that quad
+          _mm256_store_si256(reinterpret_cast<__m256i*>(out + 32 * (32 * h + 8 * quarter + q)),
+                             q6_k_x8_quad(blk, h, quarter, q));
+        }
+    for (int u = 0; u < 8; ++u) {
+      const __m256i pair = q6_k_x8_pair(blk, u);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2048 + 32 * (2 * u)), dup_first(pair));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2048 + 32 * (2 * u + 1)),
+                         dup_second(pair));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2560 + 32 * u), pair);
+    }
+    _mm256_store_ps(reinterpret_cast<float*>(out + 2816),
+                    _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.d))));
   }
 }
 
@@ -274,6 +328,34 @@ void gemm_panel(const MatmulPanel& p, Repack repack, Tile tile) {
   }
 }
 
+// The tile for a group of `rows` weight rows against `cols` (1-4) activation rows.
+void tile_q4_k(const MatmulPanel& q, const uint8_t* packed, int64_t r0, int64_t rows, int64_t c0,
+               int64_t cols) {
+  switch (cols) {
+    case 4:
+      return gemm_tile_q4_k<4>(q, packed, r0, rows, c0);
+    case 3:
+      return gemm_tile_q4_k<3>(q, packed, r0, rows, c0);
+    case 2:
+      return gemm_tile_q4_k<2>(q, packed, r0, rows, c0);
+    default:
+      return gemm_tile_q4_k<1>(q, packed, r0, rows, c0);
+  }
+}
+void tile_q6_k(const MatmulPanel& q, const uint8_t* packed, int64_t r0, int64_t rows, int64_t c0,
+               int64_t cols) {
+  switch (cols) {
+    case 4:
+      return gemm_tile_q6_k<4>(q, packed, r0, rows, c0);
+    case 3:
+      return gemm_tile_q6_k<3>(q, packed, r0, rows, c0);
+    case 2:
+      return gemm_tile_q6_k<2>(q, packed, r0, rows, c0);
+    default:
+      return gemm_tile_q6_k<1>(q, packed, r0, rows, c0);
+  }
+}
+
 }  // namespace
 
 int64_t gemm_kquant_scratch_bytes(int64_t rows, int64_t k, int64_t n) {
@@ -281,38 +363,9 @@ int64_t gemm_kquant_scratch_bytes(int64_t rows, int64_t k, int64_t n) {
   return (rows + kGroupRows - 1) / kGroupRows * (k / 256) * kQ6KPacked;  // the larger format
 }
 
-void gemm_q4_k(const MatmulPanel& p) {
-  gemm_panel<kQ4KPacked>(p, repack_q4_k,
-                         [](const MatmulPanel& q, const uint8_t* packed, int64_t r0, int64_t rows,
-                            int64_t c0, int64_t cols) {
-                           switch (cols) {
-                             case 4:
-                               return gemm_tile_q4_k<4>(q, packed, r0, rows, c0);
-                             case 3:
-                               return gemm_tile_q4_k<3>(q, packed, r0, rows, c0);
-                             case 2:
-                               return gemm_tile_q4_k<2>(q, packed, r0, rows, c0);
-                             default:
-                               return gemm_tile_q4_k<1>(q, packed, r0, rows, c0);
-                           }
-                         });
-}
-
-void gemm_q6_k(const MatmulPanel& p) {
-  gemm_panel<kQ6KPacked>(p, repack_q6_k,
-                         [](const MatmulPanel& q, const uint8_t* packed, int64_t r0, int64_t rows,
-                            int64_t c0, int64_t cols) {
-                           switch (cols) {
-                             case 4:
-                               return gemm_tile_q6_k<4>(q, packed, r0, rows, c0);
-                             case 3:
-                               return gemm_tile_q6_k<3>(q, packed, r0, rows, c0);
-                             case 2:
-                               return gemm_tile_q6_k<2>(q, packed, r0, rows, c0);
-                             default:
-                               return gemm_tile_q6_k<1>(q, packed, r0, rows, c0);
-                           }
-                         });
-}
+void gemm_q4_k(const MatmulPanel& p) { gemm_panel<kQ4KPacked>(p, repack_q4_k, tile_q4_k); }
+void gemm_q6_k(const MatmulPanel& p) { gemm_panel<kQ6KPacked>(p, repack_q6_k, tile_q6_k); }
+void gemm_q4_k_x8(const MatmulPanel& p) { gemm_panel<kQ4KPacked>(p, repack_q4_k_x8, tile_q4_k); }
+void gemm_q6_k_x8(const MatmulPanel& p) { gemm_panel<kQ6KPacked>(p, repack_q6_k_x8, tile_q6_k); }
 
 }  // namespace turbine::cpu::avx2
