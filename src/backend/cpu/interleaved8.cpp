@@ -60,8 +60,9 @@ void pack_block(const BlockQ4_K* const (&rows)[8], BlockQ4_Kx8* out) {
   }
 }
 void unpack_block(const BlockQ4_Kx8& in, int i, BlockQ4_K* out) {
-  auto t = [&](int n) {  // T[n]
-    return ((in.sm_lo[n % 64] >> (4 * (n / 64))) & 15) | ((in.sm_hi[n % 32] >> (2 * (n / 32))) & 3) << 4;
+  auto t = [&](int n) {  // T[n]: low 4 bits from sm_lo, top 2 from sm_hi
+    return ((in.sm_lo[n % 64] >> (4 * (n / 64))) & 15) |
+           ((in.sm_hi[n % 32] >> (2 * (n / 32))) & 3) << 4;
   };
   int sc[8], m[8];
   for (int s = 0; s < 8; ++s) {

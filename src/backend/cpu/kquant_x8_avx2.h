@@ -52,7 +52,8 @@ inline __m256i q4_k_x8_pair(const uint8_t* t, int s) {
 
 // Scales 2u and 2u + 1 of the 8 rows of a BlockQ6_Kx8 as i16 pairs.
 inline __m256i q6_k_x8_pair(const BlockQ6_Kx8& blk, int u) {
-  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales + 16 * u)));
+  return _mm256_cvtepi8_epi16(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales + 16 * u)));
 }
 
 // Quad q of the 32-element quarter `quarter` of half h of a BlockQ6_Kx8, as 6-bit values: row
@@ -63,7 +64,8 @@ inline __m256i q6_k_x8_quad(const BlockQ6_Kx8& blk, int h, int quarter, int q) {
   const __m256i m30 = _mm256_set1_epi8(0x30);
   const __m256i l = _mm256_loadu_si256(
       reinterpret_cast<const __m256i*>(blk.ql + 32 * (16 * h + 8 * (quarter & 1) + q)));
-  const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * (8 * h + q)));
+  const __m256i hb =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * (8 * h + q)));
   const __m256i low = quarter < 2 ? _mm256_and_si256(l, m4)
                                   : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
   // Bits 2 quarter, 2 quarter + 1 to bits 4, 5; 16-bit shifts, the crossing bits masked off.

@@ -1,4 +1,6 @@
-// AVX2 matmul panels for Q4_K and Q6_K weights against q8_k activations.
+// AVX2 matmul panels for Q4_K and Q6_K weights against q8_k activations, row-major. A model's
+// matrices with rows % 8 == 0 are interleaved at load instead (interleaved8.h) and run on
+// matmul_kquant_x8_avx2.cpp; these serve the rest.
 //
 // The weight quants are unsigned (Q4_K: 0..15, Q6_K: 0..63), so _mm256_maddubs_epi16 takes
 // them directly against the int8 activations, and _mm256_madd_epi16 by the sub-block scales

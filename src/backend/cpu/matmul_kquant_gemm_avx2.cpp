@@ -1,6 +1,6 @@
 // AVX2 int8 GEMM for Q4_K / Q6_K weights when several activation rows share them (the K-quant
 // counterpart of matmul_q8_gemm_avx2.cpp; read that first). Each panel is repacked 8 rows at a
-// time, per 256-element super-block:
+// time, from row-major or interleaved (interleaved8.h) blocks, per 256-element super-block:
 //
 //   Q4_K (2624 bytes)                         Q6_K (2848 bytes)
 //   quads 0..63: 8 rows x 4 k, u8 0..15       quads 0..63: 8 rows x 4 k, u8 0..63
@@ -147,10 +147,8 @@ void repack_q4_k_x8(const MatmulPanel& p, int64_t r0, int64_t /*rows*/, uint8_t*
       _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2048 + 32 * s), dup_first(pair));
       _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2304 + 32 * s), dup_second(pair));
     }
-    _mm256_store_ps(reinterpret_cast<float*>(out + 2560),
-                    _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.d))));
-    _mm256_store_ps(reinterpret_cast<float*>(out + 2592),
-                    _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.dmin))));
+    _mm256_store_ps(reinterpret_cast<float*>(out + 2560), load_f16x8(blk.d));
+    _mm256_store_ps(reinterpret_cast<float*>(out + 2592), load_f16x8(blk.dmin));
   }
 }
 
@@ -172,8 +170,7 @@ void repack_q6_k_x8(const MatmulPanel& p, int64_t r0, int64_t /*rows*/, uint8_t*
                          dup_second(pair));
       _mm256_store_si256(reinterpret_cast<__m256i*>(out + 2560 + 32 * u), pair);
     }
-    _mm256_store_ps(reinterpret_cast<float*>(out + 2816),
-                    _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.d))));
+    _mm256_store_ps(reinterpret_cast<float*>(out + 2816), load_f16x8(blk.d));
   }
 }
 

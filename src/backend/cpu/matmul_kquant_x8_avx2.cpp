@@ -16,8 +16,8 @@
 //         the scale pairs, subtracted in i32 before the one convert.
 // Against the row-major kernels (matmul_kquant_avx2.cpp), which reload the activations and
 // unpack the scales for every row and end each row in a horizontal sum, a GEMV from L2 ran
-// Q4_K about 1.6x and Q6_K about 1.1-1.3x faster on Zen 3, and a whole Q4_K_M-style decode
-// 1.3x faster (docs/benchmarks.md).
+// Q4_K 1.8x and Q6_K 1.1x faster on Zen 3 (from memory 1.45x and 1.3x), and a whole
+// Q4_K_M-style decode 1.3-1.4x faster (docs/benchmarks.md).
 #include "backend/cpu/interleaved8.h"
 #include "backend/cpu/kernels_avx2.h"
 #include "backend/cpu/kquant_x8_avx2.h"
@@ -49,6 +49,18 @@ inline __m256i broadcast_bsum_pair(const int16_t* bsums, int j) {
   return broadcast_quad(reinterpret_cast<const int8_t*>(bsums + 2 * j));
 }
 
+// acc[c] += isum[c] * d * (activation row c's scale of super-block b), d the 8 rows' f16 scales.
+template <int C>
+inline void add_scaled(const __m256i (&isum)[C], const uint16_t* d8, const Cols<C>& x, int64_t b,
+                       __m256 (&acc)[C]) {
+  const __m256 d = load_f16x8(d8);
+#pragma GCC unroll 4
+  for (int c = 0; c < C; ++c) {
+    acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]),
+                             _mm256_mul_ps(d, _mm256_broadcast_ss(x.d[c] + b)), acc[c]);
+  }
+}
+
 template <int C>
 inline void store_tile(const MatmulPanel& p, int64_t g, int64_t c0, const __m256 (&acc)[C]) {
 #pragma GCC unroll 4
@@ -71,14 +83,14 @@ inline void tile_q4_k(const MatmulPanel& p, const BlockQ4_Kx8* w, int64_t g, int
     alignas(32) uint8_t t[128];
     q4_k_x8_scales_mins(blk, t);
     // The mins first, straight into acc, so that their sum is not live through the dots.
-    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.dmin)));
+    const __m256 dmin = load_f16x8(blk.dmin);
 #pragma GCC unroll 4
     for (int c = 0; c < C; ++c) {
       __m256i msum = _mm256_setzero_si256();
 #pragma GCC unroll 8
       for (int s = 0; s < 8; ++s) {
-        msum = _mm256_add_epi32(msum, _mm256_madd_epi16(dup_second(q4_k_x8_pair(t, s)),
-                                                        broadcast_bsum_pair(x.bsums[c] + b * 16, s)));
+        const __m256i bsums = broadcast_bsum_pair(x.bsums[c] + b * 16, s);
+        msum = _mm256_add_epi32(msum, _mm256_madd_epi16(dup_second(q4_k_x8_pair(t, s)), bsums));
       }
       acc[c] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum),
                                 _mm256_mul_ps(dmin, _mm256_broadcast_ss(x.d[c] + b)), acc[c]);
@@ -115,12 +127,7 @@ inline void tile_q4_k(const MatmulPanel& p, const BlockQ4_Kx8* w, int64_t g, int
         isum[c] = j == 0 ? s : _mm256_add_epi32(isum[c], s);
       }
     }
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.d)));
-#pragma GCC unroll 4
-    for (int c = 0; c < C; ++c) {
-      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]),
-                               _mm256_mul_ps(d, _mm256_broadcast_ss(x.d[c] + b)), acc[c]);
-    }
+    add_scaled<C>(isum, blk.d, x, b, acc);
   }
   store_tile<C>(p, g, c0, acc);
 }
@@ -172,19 +179,14 @@ inline void tile_q6_k(const MatmulPanel& p, const BlockQ6_Kx8* w, int64_t g, int
         }
       }
     }
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.d)));
-#pragma GCC unroll 4
-    for (int c = 0; c < C; ++c) {
-      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]),
-                               _mm256_mul_ps(d, _mm256_broadcast_ss(x.d[c] + b)), acc[c]);
-    }
+    add_scaled<C>(isum, blk.d, x, b, acc);
   }
   store_tile<C>(p, g, c0, acc);
 }
 
 // Every group of the panel against 1-3 activation rows at a time. One group per tile: with two
 // (sharing each activation broadcast, as the Q4_0 / Q8_0 GEMVs do) the GEMV spilled, and
-// streamed Q4_K 1.1x and Q6_K 1.4-1.7x slower on Zen 3 (docs/benchmarks.md). A GEMM normally
+// streamed Q4_K 1.1x and Q6_K 1.2-1.7x slower on Zen 3 (docs/benchmarks.md). A GEMM normally
 // goes to the repacked tiles instead; without scratch it takes 3 activation rows at a time.
 template <class Packed, class Tile>
 void tiles_x8(const MatmulPanel& p, Tile tile) {

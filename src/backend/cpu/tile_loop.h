@@ -95,7 +95,8 @@ inline void prefetch_ahead(const Block* stream, int64_t b) {
 // prefetch_ahead for blocks of several lines (the interleaved K-quants, 1152-1680 bytes): a
 // tile that works through block b in kParts steps prefetches, at step `part`, that share of the
 // block prefetch_ahead would fetch, so the lines are asked for as fast as they are read rather
-// than in bursts of a whole block.
+// than in bursts of a whole block (which streamed Q4_K and Q6_K about 1.3x slower on Zen 3:
+// docs/benchmarks.md).
 template <int kParts, class Block>
 inline void prefetch_ahead_part(const Block* stream, int64_t b, int part) {
   constexpr int64_t kSize = sizeof(Block);
@@ -104,7 +105,8 @@ inline void prefetch_ahead_part(const Block* stream, int64_t b, int part) {
   // Every line that meets [start + part * kSize / kParts, start + (part + 1) * kSize / kParts).
   const uintptr_t lo = (start + uintptr_t(part * kSize / kParts)) & ~uintptr_t(63);
   const uintptr_t hi = start + uintptr_t((part + 1) * kSize / kParts);
-  for (uintptr_t a = lo; a < hi; a += 64) __builtin_prefetch(reinterpret_cast<const void*>(a), 0, 3);
+  for (uintptr_t a = lo; a < hi; a += 64)
+    __builtin_prefetch(reinterpret_cast<const void*>(a), 0, 3);
 }
 
 }  // namespace
