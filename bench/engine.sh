@@ -6,13 +6,17 @@
 #
 #   bench/engine.sh [REPS]      (after scripts/build; writes models/bench/ on first use, ~3 GB)
 #
+# TYPES="q4_K" bench/engine.sh picks other weight types; q4_K is a Q4_K_M-style mix (Q6_K for
+# attn_v, ffn_down, the embedding and the output matrix; 1.06 GB).
+#
 # The two engines run alternately, one at a time, so they see the same machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-3}
+types=${TYPES:-f16 q8_0 q4_0}
 dir=models/bench
 shapes="--hidden 2048 --layers 16 --heads 32 --kv-heads 8 --head-dim 64 --ffn 8192 --context 8192"
-for d in f16 q8_0 q4_0; do
+for d in $types; do
   [ -f "$dir/llama3-$d.gguf" ] || build/turbine model make-test --out "$dir" --arch llama3 --format gguf --dtype "$d" $shapes
 done
 
@@ -28,7 +32,7 @@ memory_bandwidth() {
       grep -o 'bytes_per_second=[^ ]*' | sed 's/bytes_per_second=/memory bandwidth: /' || true
   fi
 }
-for d in f16 q8_0 q4_0; do
+for d in $types; do
   for t in 1 2; do
     echo "== $d, $t thread(s)"
     echo -n "            "; memory_bandwidth $t
