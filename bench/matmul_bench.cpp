@@ -146,27 +146,41 @@ void BM_MemRead(benchmark::State& state) {
 }
 BENCHMARK(BM_MemRead)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-void BM_Gemv(benchmark::State& state, DType t) {
-  auto backend = make_backend(int(state.range(0)));
+// n activation rows against kRows x kCols weights, cycling through copies of them that together
+// exceed the caches, so the weights stream from memory as in decode. `prepare`: each copy as
+// the engine holds it (prepare_weight: interleaved where the backend does that); otherwise
+// row-major.
+void stream_matmul(benchmark::State& state, DType t, int threads, int64_t n, bool prepare) {
+  auto backend = make_backend(threads);
   const int64_t bytes = kRows * row_bytes(t, kCols);
   const int copies = int(std::max<int64_t>(1, int64_t(kStreamBytes) / bytes));
   const std::vector<uint8_t> w = make_weights(t, copies);
-  const std::vector<float> x = activations(1);
-  std::vector<float> y(static_cast<size_t>(kRows));
-  std::vector<PreparedWeight> views;  // each copy as the engine would hold it
+  const std::vector<float> x = activations(n);
+  std::vector<float> y(static_cast<size_t>(n * kRows));
+  std::vector<PreparedWeight> views;
   for (int c = 0; c < copies; ++c) {
-    views.push_back(
-        backend->prepare_weight(MatrixView{t, kRows, kCols, w.data() + size_t(c) * size_t(bytes)})
-            .value());
+    const MatrixView view{t, kRows, kCols, w.data() + size_t(c) * size_t(bytes)};
+    views.push_back(prepare ? backend->prepare_weight(view).value()
+                            : PreparedWeight{view, nullptr});
   }
   int i = 0;
   for (auto _ : state) {
-    backend->matmul(views[size_t(i)].view, x.data(), 1, y.data());
+    backend->matmul(views[size_t(i)].view, x.data(), n, y.data());
     benchmark::DoNotOptimize(y.data());
     i = (i + 1) % copies;
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * bytes);
   state.SetLabel(backend->name());
+}
+
+void BM_Gemv(benchmark::State& state, DType t) {
+  stream_matmul(state, t, int(state.range(0)), 1, true);
+}
+
+// Batched decode: args {threads, n, prepared (1) or row-major (0)}, so that the interleaved
+// tiles for 2-3 activation rows are measured against the row-major ones in one run.
+void BM_GemvBatch(benchmark::State& state, DType t) {
+  stream_matmul(state, t, int(state.range(0)), state.range(1), state.range(2) != 0);
 }
 
 void BM_GemvHot(benchmark::State& state, DType t) {
@@ -269,6 +283,17 @@ BENCHMARK_CAPTURE(BM_Attention, prefill, true)
       ->Arg(2)                               \
       ->UseRealTime()                        \
       ->Unit(benchmark::kMillisecond)
+
+#define TB_BATCH_BENCH(name, dtype)                                 \
+  BENCHMARK_CAPTURE(BM_GemvBatch, name, dtype)                      \
+      ->ArgsProduct({{1}, {2, 3}, {0, 1}})                          \
+      ->UseRealTime()                                               \
+      ->Unit(benchmark::kMicrosecond)
+
+TB_BATCH_BENCH(q4_0, DType::kQ4_0);
+TB_BATCH_BENCH(q8_0, DType::kQ8_0);
+TB_BATCH_BENCH(q4_K, DType::kQ4_K);
+TB_BATCH_BENCH(q6_K, DType::kQ6_K);
 
 TB_MATMUL_BENCH(q4_0, DType::kQ4_0);
 TB_MATMUL_BENCH(q8_0, DType::kQ8_0);
