@@ -80,6 +80,17 @@ void unpack_block(const BlockQ4_Kx8& in, int i, BlockQ4_K* out) {
   get_quads<sizeof(BlockQ4_K::qs)>(in.qs, i, out->qs);
 }
 
+// The 6-bit quant of element 128 h + 32 r + l (l < 32) of a BlockQ6_K (dequantize_q6_K's
+// order), and the same written into zeroed ql / qh.
+int q6_k_value(const BlockQ6_K& blk, int h, int r, int l) {
+  const int low = (blk.ql[64 * h + 32 * (r & 1) + l] >> (4 * (r >> 1))) & 15;
+  return low | ((blk.qh[32 * h + l] >> (2 * r)) & 3) << 4;
+}
+void q6_k_set_value(BlockQ6_K& blk, int h, int r, int l, int v) {
+  blk.ql[64 * h + 32 * (r & 1) + l] |= uint8_t((v & 15) << (4 * (r >> 1)));
+  blk.qh[32 * h + l] |= uint8_t((v >> 4) << (2 * r));
+}
+
 void pack_block(const BlockQ6_K* const (&rows)[8], BlockQ6_Kx8* out) {
   for (int i = 0; i < 8; ++i) {
     out->d[i] = rows[i]->d;
@@ -87,8 +98,18 @@ void pack_block(const BlockQ6_K* const (&rows)[8], BlockQ6_Kx8* out) {
       out->scales[16 * u + 2 * i] = rows[i]->scales[2 * u];
       out->scales[16 * u + 2 * i + 1] = rows[i]->scales[2 * u + 1];
     }
-    put_quads<sizeof(BlockQ6_K::ql)>(rows[i]->ql, i, out->ql);
-    put_quads<sizeof(BlockQ6_K::qh)>(rows[i]->qh, i, out->qh);
+    for (int h = 0; h < 2; ++h) {
+      for (int q = 0; q < 8; ++q) {
+        uint8_t* abc = out->q + 96 * (8 * h + q) + 4 * i;  // A, B, C of interleaved8.h
+        for (int t = 0; t < 4; ++t) {
+          int v[4];
+          for (int r = 0; r < 4; ++r) v[r] = q6_k_value(*rows[i], h, r, 4 * q + t);
+          abc[t] = uint8_t(v[0] | (v[2] >> 4) << 6);
+          abc[32 + t] = uint8_t(v[1] | (v[3] >> 4) << 6);
+          abc[64 + t] = uint8_t((v[2] & 15) | (v[3] & 15) << 4);
+        }
+      }
+    }
   }
 }
 void unpack_block(const BlockQ6_Kx8& in, int i, BlockQ6_K* out) {
@@ -97,8 +118,18 @@ void unpack_block(const BlockQ6_Kx8& in, int i, BlockQ6_K* out) {
     out->scales[2 * u] = in.scales[16 * u + 2 * i];
     out->scales[2 * u + 1] = in.scales[16 * u + 2 * i + 1];
   }
-  get_quads<sizeof(BlockQ6_K::ql)>(in.ql, i, out->ql);
-  get_quads<sizeof(BlockQ6_K::qh)>(in.qh, i, out->qh);
+  std::memset(out->ql, 0, sizeof(out->ql));
+  std::memset(out->qh, 0, sizeof(out->qh));
+  for (int h = 0; h < 2; ++h) {
+    for (int q = 0; q < 8; ++q) {
+      const uint8_t* abc = in.q + 96 * (8 * h + q) + 4 * i;
+      for (int t = 0; t < 4; ++t) {
+        const int a = abc[t], b = abc[32 + t], c = abc[64 + t];
+        const int v[4] = {a & 63, b & 63, (c & 15) | (a >> 6) << 4, (c >> 4) | (b >> 6) << 4};
+        for (int r = 0; r < 4; ++r) q6_k_set_value(*out, h, r, 4 * q + t, v[r]);
+      }
+    }
+  }
 }
 
 template <class Block, class Packed>

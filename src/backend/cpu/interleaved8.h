@@ -17,13 +17,21 @@
 //     high nibbles the same + 32 (sub-block 2 (j / 8) + 1), as in BlockQ4_K.
 //   Q6_K (256): d[8], the 16 int8 scales of each row as pairs (scales[16 u + 2 i + e] = row i's
 //     scale 2 u + e, so one sign-extending load gives i16 lanes (2i, 2i+1) = row i's pair u),
-//     then ql and qh as quads, bits as in BlockQ6_K.
+//     then the 6-bit quants rearranged (below).
 //
 // Q4_K's scales: let T[16 s + 2 i] = row i's scale of sub-block s and T[16 s + 2 i + 1] its min
 // (128 values of 6 bits). sm_lo[n] holds the low 4 bits of T[n] (n < 64) in its low nibble and
 // of T[n + 64] in its high nibble; sm_hi[n] holds the top 2 bits of T[n], T[n + 32], T[n + 64]
 // and T[n + 96] in bits 0-1, 2-3, 4-5 and 6-7. Three 32-byte loads and a few shifts and masks
 // rebuild T, after which each sub-block's (scale, min) pairs of the 8 rows are 16 bytes.
+//
+// Q6_K's quants: for half h, quad q and quarter r (< 4), let v_r be the 4 quants of row i at
+// elements 128 h + 32 r + 4 q + (0..3) (6 bits each). Three quad arrays at q + 96 (8 h + q)
+// hold them, each byte t of lane i:
+//   A = v_0 | (top 2 bits of v_2) << 6      B = v_1 | (top 2 bits of v_3) << 6
+//   C = (low 4 bits of v_2) | (low 4 bits of v_3) << 4
+// so v_0 and v_1 are one mask each and v_2, v_3 four or five ops, against BlockQ6_K's ql / qh
+// order, where every value takes about four (measured in docs/benchmarks.md).
 //
 // Every block is exactly 8 times the row-major one, so group g starts at byte
 // 8g * row_bytes(dtype, k), and panels cut at multiples of 8 rows stay put.
@@ -53,8 +61,7 @@ struct BlockQ4_Kx8 {
 struct BlockQ6_Kx8 {
   uint16_t d[8];
   int8_t scales[128];
-  uint8_t ql[1024];
-  uint8_t qh[512];
+  uint8_t q[1536];
 };
 static_assert(sizeof(BlockQ4_0x8) == 8 * sizeof(BlockQ4_0));
 static_assert(sizeof(BlockQ8_0x8) == 8 * sizeof(BlockQ8_0));

@@ -57,34 +57,18 @@ inline __m256i q6_k_x8_pair(const BlockQ6_Kx8& blk, int u) {
 }
 
 // Quad q of the 32-element quarter `quarter` of half h of a BlockQ6_Kx8, as 6-bit values: row
-// i's elements 128 h + 32 quarter + 4 q + (0..3) in lane i. The low 4 bits are ql's low
-// nibbles (quarters 0, 1) or high nibbles (2, 3), the top 2 are bits 2 quarter of qh.
+// i's elements 128 h + 32 quarter + 4 q + (0..3) in lane i. From the A, B, C of interleaved8.h:
+// quarters 0 and 1 are A and B masked, 2 and 3 take their top 2 bits from there and their low
+// 4 from C. Shifts are 16-bit; every bit that crosses into the neighbouring byte is masked off.
 inline __m256i q6_k_x8_quad(const BlockQ6_Kx8& blk, int h, int quarter, int q) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m256i m30 = _mm256_set1_epi8(0x30);
-  const __m256i l = _mm256_loadu_si256(
-      reinterpret_cast<const __m256i*>(blk.ql + 32 * (16 * h + 8 * (quarter & 1) + q)));
-  const __m256i hb =
-      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * (8 * h + q)));
-  const __m256i low = quarter < 2 ? _mm256_and_si256(l, m4)
-                                  : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
-  // Bits 2 quarter, 2 quarter + 1 to bits 4, 5; 16-bit shifts, the crossing bits masked off.
-  __m256i high;
-  switch (quarter) {
-    case 0:
-      high = _mm256_slli_epi16(hb, 4);
-      break;
-    case 1:
-      high = _mm256_slli_epi16(hb, 2);
-      break;
-    case 2:
-      high = hb;
-      break;
-    default:
-      high = _mm256_srli_epi16(hb, 2);
-      break;
-  }
-  return _mm256_or_si256(low, _mm256_and_si256(high, m30));
+  const uint8_t* abc = blk.q + 96 * (8 * h + q);
+  const __m256i ab =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(abc + 32 * (quarter & 1)));
+  if (quarter < 2) return _mm256_and_si256(ab, _mm256_set1_epi8(0x3F));
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(abc + 64));
+  const __m256i low = quarter == 2 ? c : _mm256_srli_epi16(c, 4);
+  return _mm256_or_si256(_mm256_and_si256(low, _mm256_set1_epi8(0x0F)),
+                         _mm256_and_si256(_mm256_srli_epi16(ab, 2), _mm256_set1_epi8(0x30)));
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 //         the scale pairs, subtracted in i32 before the one convert.
 // Against the row-major kernels (matmul_kquant_avx2.cpp), which reload the activations and
 // unpack the scales for every row and end each row in a horizontal sum, a GEMV from L2 ran
-// Q4_K 1.8x and Q6_K 1.1x faster on Zen 3 (from memory 1.45x and 1.3x), and a whole
+// Q4_K 1.8x and Q6_K 1.3x faster on Zen 3 (from memory 1.45x and 1.4x), and a whole
 // Q4_K_M-style decode 1.3-1.4x faster (docs/benchmarks.md).
 #include "backend/cpu/interleaved8.h"
 #include "backend/cpu/kernels_avx2.h"
