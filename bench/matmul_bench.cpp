@@ -178,7 +178,8 @@ void BM_Gemv(benchmark::State& state, DType t) {
 }
 
 // Batched decode: args {threads, n, prepared (1) or row-major (0)}, so that the interleaved
-// tiles for 2-3 activation rows are measured against the row-major ones in one run.
+// tiles for a few activation rows are measured against the row-major ones in one run (and
+// where each hands over to its GEMM).
 void BM_GemvBatch(benchmark::State& state, DType t) {
   stream_matmul(state, t, int(state.range(0)), state.range(1), state.range(2) != 0);
 }
@@ -286,7 +287,7 @@ BENCHMARK_CAPTURE(BM_Attention, prefill, true)
 
 #define TB_BATCH_BENCH(name, dtype)                                 \
   BENCHMARK_CAPTURE(BM_GemvBatch, name, dtype)                      \
-      ->ArgsProduct({{1}, {2, 3}, {0, 1}})                          \
+      ->ArgsProduct({{1}, {2, 3, 4, 8, 12, 16}, {0, 1}})            \
       ->UseRealTime()                                               \
       ->Unit(benchmark::kMicrosecond)
 

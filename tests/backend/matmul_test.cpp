@@ -194,12 +194,12 @@ TEST_P(MatmulTest, AgreesWithGeneric) {
 TEST_P(MatmulTest, PreparedWeights) {
   const auto& [isa, dtype] = GetParam();
   // rows: one panel of 1-3 groups, and 37 groups (panels of several group pairs, some ending
-  // in a lone group); n: GEMV, 2 and 3 columns, tiles of 3 with remainders of 1 and 2, and 17
-  // (a GEMM that splits Q4_0's nibbles into scratch first). cols are rounded up to the dtype's
-  // block.
-  std::vector<Shape> shapes = {{8, 32, 1},     {16, 64, 1},    {24, 2048, 1},
-                               {40, 96, 3},    {64, 256, 2},   {296, 2048, 1},
-                               {296, 2048, 9}, {136, 512, 17}, {30, 64, 4}};
+  // in a lone group); n: GEMV, 2 and 3 columns, tiles of 3 with remainders of 1 and 2 (5, 7:
+  // interleaved K-quants below their GEMM), 9, and 17 (a GEMM that splits Q4_0's nibbles into
+  // scratch first). cols are rounded up to the dtype's block.
+  std::vector<Shape> shapes = {{8, 32, 1},     {16, 64, 1},    {24, 2048, 1},   {40, 96, 3},
+                               {64, 256, 2},   {296, 2048, 1}, {296, 2048, 9},  {136, 512, 17},
+                               {30, 64, 4},    {48, 512, 5},   {16, 256, 7}};
   const int64_t b = dtype_traits(dtype).block_elems;
   for (Shape& s : shapes) s.cols = (s.cols + b - 1) / b * b;
   uint32_t seed = 300;

@@ -61,11 +61,11 @@ CpuKernels make_avx2() {
   // Interleaved Q4_K / Q6_K (matmul_kquant_x8_avx2.cpp), whose tiles take one group.
   k.matmul_q4_k_x8 = {.act = ActFormat::kQ8_K,
                       .panel = avx2::matmul_q4_k_x8,
-                      .scratch_bytes = avx2::gemm_kquant_scratch_bytes,
+                      .scratch_bytes = avx2::gemm_kquant_x8_scratch_bytes,
                       .row_multiple = 8};
   k.matmul_q6_k_x8 = {.act = ActFormat::kQ8_K,
                       .panel = avx2::matmul_q6_k_x8,
-                      .scratch_bytes = avx2::gemm_kquant_scratch_bytes,
+                      .scratch_bytes = avx2::gemm_kquant_x8_scratch_bytes,
                       .row_multiple = 8};
   k.matmul_q4_k = {.act = ActFormat::kQ8_K,
                    .panel = avx2::matmul_q4_k,

@@ -22,7 +22,7 @@ int64_t q4_0_x8_scratch_bytes(int64_t rows, int64_t k, int64_t n);
 void matmul_q4_0_x8(const MatmulPanel& p);
 void matmul_q8_0_x8(const MatmulPanel& p);
 // Q4_K / Q6_K in MatrixLayout::kInterleaved8 (matmul_kquant_x8_avx2.cpp); with the driver's
-// scratch (gemm_kquant_scratch_bytes > 0) they repack for the GEMM below.
+// scratch (gemm_kquant_x8_scratch_bytes > 0) they repack for the GEMM below.
 void matmul_q4_k_x8(const MatmulPanel& p);
 void matmul_q6_k_x8(const MatmulPanel& p);
 
@@ -33,6 +33,7 @@ void gemm_q4_0(const MatmulPanel& p);  // reads p.xq.block_sums
 void gemm_q8_0(const MatmulPanel& p);
 // Likewise for Q4_K / Q6_K (matmul_kquant_gemm_avx2.cpp).
 int64_t gemm_kquant_scratch_bytes(int64_t rows, int64_t k, int64_t n);
+int64_t gemm_kquant_x8_scratch_bytes(int64_t rows, int64_t k, int64_t n);  // from 12 rows
 void gemm_q4_k(const MatmulPanel& p);
 void gemm_q6_k(const MatmulPanel& p);
 void gemm_q4_k_x8(const MatmulPanel& p);  // the weights in MatrixLayout::kInterleaved8

@@ -360,6 +360,15 @@ int64_t gemm_kquant_scratch_bytes(int64_t rows, int64_t k, int64_t n) {
   return (rows + kGroupRows - 1) / kGroupRows * (k / 256) * kQ6KPacked;  // the larger format
 }
 
+// Interleaved weights already give the GEMV tiles 8 rows per load, so repacking pays only for
+// larger batches: on Zen 3 the tiles (3 activation rows at a time) ran 4-8 rows 1.04-1.4x
+// faster than repacking, and 12 rows Q4_K 1.08x faster but Q6_K 1.27x slower
+// (docs/benchmarks.md).
+int64_t gemm_kquant_x8_scratch_bytes(int64_t rows, int64_t k, int64_t n) {
+  constexpr int64_t kX8GemmMinCols = 12;
+  return n < kX8GemmMinCols ? 0 : gemm_kquant_scratch_bytes(rows, k, n);
+}
+
 void gemm_q4_k(const MatmulPanel& p) { gemm_panel<kQ4KPacked>(p, repack_q4_k, tile_q4_k); }
 void gemm_q6_k(const MatmulPanel& p) { gemm_panel<kQ6KPacked>(p, repack_q6_k, tile_q6_k); }
 void gemm_q4_k_x8(const MatmulPanel& p) { gemm_panel<kQ4KPacked>(p, repack_q4_k_x8, tile_q4_k); }

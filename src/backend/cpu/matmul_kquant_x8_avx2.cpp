@@ -1,6 +1,7 @@
 // AVX2 matmul panels for Q4_K and Q6_K weights interleaved in groups of 8 rows (interleaved8.h)
-// against q8_K activations: the GEMV and batched decode of 2-3 rows. A GEMM (the driver gives
-// scratch) repacks for the tiles of matmul_kquant_gemm_avx2.cpp instead.
+// against q8_K activations: the GEMV and batched decode of up to 11 rows. A larger GEMM (the
+// driver gives scratch: gemm_kquant_x8_scratch_bytes) repacks for the tiles of
+// matmul_kquant_gemm_avx2.cpp instead.
 //
 // As in matmul_interleaved8_avx2.cpp, a 32-byte load holds 4 quants of each of the 8 rows and
 // _mm256_maddubs_epi16 against 4 activations broadcast to every lane is an outer product: the
@@ -186,8 +187,8 @@ inline void tile_q6_k(const MatmulPanel& p, const BlockQ6_Kx8* w, int64_t g, int
 
 // Every group of the panel against 1-3 activation rows at a time. One group per tile: with two
 // (sharing each activation broadcast, as the Q4_0 / Q8_0 GEMVs do) the GEMV spilled, and
-// streamed Q4_K 1.1x and Q6_K 1.2-1.7x slower on Zen 3 (docs/benchmarks.md). A GEMM normally
-// goes to the repacked tiles instead; without scratch it takes 3 activation rows at a time.
+// streamed Q4_K 1.1x and Q6_K 1.2-1.7x slower on Zen 3 (docs/benchmarks.md). More than 3
+// activation rows take 3 at a time (the panel stays in L2 between passes).
 template <class Packed, class Tile>
 void tiles_x8(const MatmulPanel& p, Tile tile) {
   const auto* w = reinterpret_cast<const Packed*>(p.w);
