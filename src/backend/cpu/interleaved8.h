@@ -1,7 +1,8 @@
 // Weights interleaved in groups of 8 rows (MatrixLayout::kInterleaved8), the layout the AVX2
 // kernels of matmul_interleaved8_avx2.cpp (Q4_0, Q8_0) and matmul_kquant_x8_avx2.cpp (Q4_K,
 // Q6_K) read. Group g holds rows [8g, 8g + 8); its k / block_elems blocks follow each other,
-// and block b of the group holds the 8 rows' block b. Its quant bytes are interleaved by quads:
+// and block b of the group holds the 8 rows' block b. Its quant bytes are interleaved by quads
+// (Q6_K's after rearranging them, below):
 //
 //   quads[32 j + 4 i + t] = byte 4 j + t of the same quant array of row i (t < 4)
 //
@@ -26,8 +27,8 @@
 // rebuild T, after which each sub-block's (scale, min) pairs of the 8 rows are 16 bytes.
 //
 // Q6_K's quants: for half h, quad q and quarter r (< 4), let v_r be the 4 quants of row i at
-// elements 128 h + 32 r + 4 q + (0..3) (6 bits each). Three quad arrays at q + 96 (8 h + q)
-// hold them, each byte t of lane i:
+// elements 128 h + 32 r + 4 q + (0..3) (6 bits each). Three 32-byte arrays A, B, C, one after
+// the other from BlockQ6_Kx8::q + 96 (8 h + q), hold them, byte t of lane i being:
 //   A = v_0 | (top 2 bits of v_2) << 6      B = v_1 | (top 2 bits of v_3) << 6
 //   C = (low 4 bits of v_2) | (low 4 bits of v_3) << 4
 // so v_0 and v_1 are one mask each and v_2, v_3 four or five ops, against BlockQ6_K's ql / qh
