@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "backend/cpu/kernels_avx2.h"
+#include "backend/cpu/q8k_cols.h"
 #include "backend/cpu/simd_avx2.h"
 #include "backend/cpu/tile_loop.h"
 
@@ -19,22 +20,6 @@ namespace {
 // Shuffle mask that broadcasts i16 lane `i` of each 128-bit half to all its lanes.
 inline __m256i broadcast_i16_mask(int i) {
   return _mm256_set1_epi16(int16_t(((2 * i + 1) << 8) | (2 * i)));
-}
-
-struct Cols {  // the C activation rows of a tile
-  const int8_t* qs;
-  const float* d;
-  const int16_t* bsums;
-};
-
-template <int C>
-inline void load_cols(const MatmulPanel& p, int64_t c0, Cols* cols) {
-#pragma GCC unroll 8
-  for (int c = 0; c < C; ++c) {
-    cols[c].qs = p.xq.qs + (c0 + c) * p.k;
-    cols[c].d = p.xq.d + (c0 + c) * (p.k / 256);
-    cols[c].bsums = p.xq.bsums + (c0 + c) * (p.k / 16);
-  }
 }
 
 template <int R, int C>
@@ -49,8 +34,8 @@ inline void store_tile(const MatmulPanel& p, int64_t r0, int64_t c0, const __m25
 template <int R, int C>
 inline void tile_q4_k(const MatmulPanel& p, int64_t r0, int64_t c0) {
   const int64_t nb = p.k / 256;
-  Cols cols[C];
-  load_cols<C>(p, c0, cols);
+  Q8KCol cols[C];
+  load_q8k_cols<C>(p, c0, cols);
   __m256 acc[R][C];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -133,8 +118,8 @@ inline __m256i q6_k_scale_pair(__m128i scales8, int g) {
 template <int R, int C>
 inline void tile_q6_k(const MatmulPanel& p, int64_t r0, int64_t c0) {
   const int64_t nb = p.k / 256;
-  Cols cols[C];
-  load_cols<C>(p, c0, cols);
+  Q8KCol cols[C];
+  load_q8k_cols<C>(p, c0, cols);
   __m256 acc[R][C];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "backend/cpu/kernels_avx512.h"
+#include "backend/cpu/q8k_cols.h"
 #include "backend/cpu/simd_avx2.h"
 #include "backend/cpu/simd_avx512.h"
 #include "backend/cpu/tile_loop.h"
@@ -24,22 +25,6 @@ inline __m512i spread4_mask(int a) {
                  _mm256_set_m128i(_mm_set1_epi16(int16_t(a + 3)), _mm_set1_epi16(int16_t(a + 2))));
 }
 
-struct Cols {
-  const int8_t* qs;
-  const float* d;
-  const int16_t* bsums;
-};
-
-template <int C>
-inline void load_cols(const MatmulPanel& p, int64_t c0, Cols* cols) {
-#pragma GCC unroll 8
-  for (int c = 0; c < C; ++c) {
-    cols[c].qs = p.xq.qs + (c0 + c) * p.k;
-    cols[c].d = p.xq.d + (c0 + c) * (p.k / 256);
-    cols[c].bsums = p.xq.bsums + (c0 + c) * (p.k / 16);
-  }
-}
-
 template <int R, int C>
 inline void store_tile(const MatmulPanel& p, int64_t r0, int64_t c0, const __m512 (&acc)[R][C]) {
 #pragma GCC unroll 8
@@ -51,8 +36,8 @@ inline void store_tile(const MatmulPanel& p, int64_t r0, int64_t c0, const __m51
 template <int R, int C>
 inline void tile_q4_k(const MatmulPanel& p, int64_t r0, int64_t c0) {
   const int64_t nb = p.k / 256;
-  Cols cols[C];
-  load_cols<C>(p, c0, cols);
+  Q8KCol cols[C];
+  load_q8k_cols<C>(p, c0, cols);
   __m512 acc[R][C];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -102,8 +87,8 @@ inline void tile_q4_k(const MatmulPanel& p, int64_t r0, int64_t c0) {
 template <int R, int C>
 inline void tile_q6_k(const MatmulPanel& p, int64_t r0, int64_t c0) {
   const int64_t nb = p.k / 256;
-  Cols cols[C];
-  load_cols<C>(p, c0, cols);
+  Q8KCol cols[C];
+  load_q8k_cols<C>(p, c0, cols);
   __m512 acc[R][C];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)

@@ -16,6 +16,7 @@
 #include "backend/cpu/kernels_avx2.h"
 #include "backend/cpu/kquant_scales.h"
 #include "backend/cpu/kquant_x8_avx2.h"
+#include "backend/cpu/q8k_cols.h"
 #include "backend/cpu/simd_avx2.h"
 
 namespace turbine::cpu::avx2 {
@@ -184,12 +185,6 @@ inline __m256i load256(const uint8_t* p) {
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
 }
 
-struct Cols {
-  const int8_t* qs;
-  const float* d;
-  const int16_t* bsums;
-};
-
 inline void store_rows(const __m256& v, float* y, int64_t rows) {
   if (rows == kGroupRows) {
     _mm256_storeu_ps(y, v);
@@ -204,11 +199,8 @@ template <int C>
 inline void gemm_tile_q4_k(const MatmulPanel& p, const uint8_t* packed, int64_t r0, int64_t rows,
                            int64_t c0) {
   const int64_t nb = p.k / 256;
-  Cols x[C];
-#pragma GCC unroll 4
-  for (int c = 0; c < C; ++c) {
-    x[c] = {p.xq.qs + (c0 + c) * p.k, p.xq.d + (c0 + c) * nb, p.xq.bsums + (c0 + c) * (p.k / 16)};
-  }
+  Q8KCol x[C];
+  load_q8k_cols<C>(p, c0, x);
   __m256 acc[C];
 #pragma GCC unroll 4
   for (int c = 0; c < C; ++c) acc[c] = _mm256_setzero_ps();
@@ -260,11 +252,8 @@ template <int C>
 inline void gemm_tile_q6_k(const MatmulPanel& p, const uint8_t* packed, int64_t r0, int64_t rows,
                            int64_t c0) {
   const int64_t nb = p.k / 256;
-  Cols x[C];
-#pragma GCC unroll 4
-  for (int c = 0; c < C; ++c) {
-    x[c] = {p.xq.qs + (c0 + c) * p.k, p.xq.d + (c0 + c) * nb, p.xq.bsums + (c0 + c) * (p.k / 16)};
-  }
+  Q8KCol x[C];
+  load_q8k_cols<C>(p, c0, x);
   __m256 acc[C];
 #pragma GCC unroll 4
   for (int c = 0; c < C; ++c) acc[c] = _mm256_setzero_ps();

@@ -22,28 +22,12 @@
 #include "backend/cpu/interleaved8.h"
 #include "backend/cpu/kernels_avx2.h"
 #include "backend/cpu/kquant_x8_avx2.h"
+#include "backend/cpu/q8k_cols.h"
 #include "backend/cpu/simd_avx2.h"
 #include "backend/cpu/tile_loop.h"
 
 namespace turbine::cpu::avx2 {
 namespace {
-
-// The activation rows [c0, c0 + C) of a tile, q8_K (kernel_args.h).
-template <int C>
-struct Cols {
-  const int8_t* qs[C];
-  const float* d[C];
-  const int16_t* bsums[C];
-
-  Cols(const MatmulPanel& p, int64_t c0) {
-#pragma GCC unroll 4
-    for (int c = 0; c < C; ++c) {
-      qs[c] = p.xq.qs + (c0 + c) * p.k;
-      d[c] = p.xq.d + (c0 + c) * (p.k / 256);
-      bsums[c] = p.xq.bsums + (c0 + c) * (p.k / 16);
-    }
-  }
-};
 
 // The two 16-element sums of activations starting at 32 j, broadcast (one dword of bsums).
 inline __m256i broadcast_bsum_pair(const int16_t* bsums, int j) {
@@ -52,13 +36,13 @@ inline __m256i broadcast_bsum_pair(const int16_t* bsums, int j) {
 
 // acc[c] += isum[c] * d * (activation row c's scale of super-block b), d the 8 rows' f16 scales.
 template <int C>
-inline void add_scaled(const __m256i (&isum)[C], const uint16_t* d8, const Cols<C>& x, int64_t b,
-                       __m256 (&acc)[C]) {
+inline void add_scaled(const __m256i (&isum)[C], const uint16_t* d8, const Q8KCol (&x)[C],
+                       int64_t b, __m256 (&acc)[C]) {
   const __m256 d = load_f16x8(d8);
 #pragma GCC unroll 4
   for (int c = 0; c < C; ++c) {
     acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]),
-                             _mm256_mul_ps(d, _mm256_broadcast_ss(x.d[c] + b)), acc[c]);
+                             _mm256_mul_ps(d, _mm256_broadcast_ss(x[c].d + b)), acc[c]);
   }
 }
 
@@ -73,7 +57,8 @@ template <int C>
 inline void tile_q4_k(const MatmulPanel& p, const BlockQ4_Kx8* w, int64_t g, int64_t c0) {
   const int64_t nb = p.k / 256;
   const BlockQ4_Kx8* wg = w + g * nb;
-  const Cols<C> x(p, c0);
+  Q8KCol x[C];
+  load_q8k_cols<C>(p, c0, x);
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256 acc[C];
 #pragma GCC unroll 4
@@ -90,11 +75,11 @@ inline void tile_q4_k(const MatmulPanel& p, const BlockQ4_Kx8* w, int64_t g, int
       __m256i msum = _mm256_setzero_si256();
 #pragma GCC unroll 8
       for (int s = 0; s < 8; ++s) {
-        const __m256i bsums = broadcast_bsum_pair(x.bsums[c] + b * 16, s);
+        const __m256i bsums = broadcast_bsum_pair(x[c].bsums + b * 16, s);
         msum = _mm256_add_epi32(msum, _mm256_madd_epi16(dup_second(q4_k_x8_pair(t, s)), bsums));
       }
       acc[c] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum),
-                                _mm256_mul_ps(dmin, _mm256_broadcast_ss(x.d[c] + b)), acc[c]);
+                                _mm256_mul_ps(dmin, _mm256_broadcast_ss(x[c].d + b)), acc[c]);
     }
     __m256i isum[C];
 #pragma GCC unroll 4
@@ -110,7 +95,7 @@ inline void tile_q4_k(const MatmulPanel& p, const BlockQ4_Kx8* w, int64_t g, int
         const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
 #pragma GCC unroll 4
         for (int c = 0; c < C; ++c) {
-          const int8_t* xj = x.qs[c] + b * 256 + 64 * j + 4 * q;
+          const int8_t* xj = x[c].qs + b * 256 + 64 * j + 4 * q;
           const __m256i l = _mm256_maddubs_epi16(lo, broadcast_quad(xj));
           const __m256i h = _mm256_maddubs_epi16(hi, broadcast_quad(xj + 32));
           lo16[c] = q == 0 ? l : _mm256_add_epi16(lo16[c], l);
@@ -137,7 +122,8 @@ template <int C>
 inline void tile_q6_k(const MatmulPanel& p, const BlockQ6_Kx8* w, int64_t g, int64_t c0) {
   const int64_t nb = p.k / 256;
   const BlockQ6_Kx8* wg = w + g * nb;
-  const Cols<C> x(p, c0);
+  Q8KCol x[C];
+  load_q8k_cols<C>(p, c0, x);
   __m256 acc[C];
 #pragma GCC unroll 4
   for (int c = 0; c < C; ++c) acc[c] = _mm256_setzero_ps();
@@ -152,7 +138,7 @@ inline void tile_q6_k(const MatmulPanel& p, const BlockQ6_Kx8* w, int64_t g, int
 #pragma GCC unroll 8
       for (int u = 0; u < 8; ++u) {
         off = _mm256_add_epi32(off, _mm256_madd_epi16(q6_k_x8_pair(blk, u),
-                                                      broadcast_bsum_pair(x.bsums[c] + b * 16, u)));
+                                                      broadcast_bsum_pair(x[c].bsums + b * 16, u)));
       }
       isum[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(off, 5));
     }
@@ -171,7 +157,7 @@ inline void tile_q6_k(const MatmulPanel& p, const BlockQ6_Kx8* w, int64_t g, int
           const __m256i v1 = q6_k_x8_quad(blk, h, quarter, 2 * qq + 1);
 #pragma GCC unroll 4
           for (int c = 0; c < C; ++c) {
-            const int8_t* xq = x.qs[c] + b * 256 + 128 * h + 32 * quarter + 8 * qq;
+            const int8_t* xq = x[c].qs + b * 256 + 128 * h + 32 * quarter + 8 * qq;
             const __m256i a16 = _mm256_add_epi16(_mm256_maddubs_epi16(v0, broadcast_quad(xq)),
                                                  _mm256_maddubs_epi16(v1, broadcast_quad(xq + 4)));
             isum[c] = _mm256_add_epi32(isum[c], _mm256_madd_epi16(a16, sc[qq / 2]));

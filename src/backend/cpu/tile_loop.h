@@ -79,14 +79,21 @@ inline void prefetch_next_tile(const void* tile_start, int64_t tile_bytes, int64
 // far enough ahead to hide the memory latency, near enough that the lines still sit in L1.
 constexpr int64_t kPrefetchAheadBytes = 1024;
 
+// The address of the block about kPrefetchAheadBytes past block b of `stream`. Integer
+// arithmetic: past the end of the matrix no pointer may go, but a prefetch there is harmless.
+template <class Block>
+inline uintptr_t block_ahead(const Block* stream, int64_t b) {
+  constexpr int64_t kSize = sizeof(Block);
+  constexpr int64_t kBlocks = (kPrefetchAheadBytes + kSize - 1) / kSize;
+  return reinterpret_cast<uintptr_t>(stream) + uintptr_t((b + kBlocks) * kSize);
+}
+
 // For a tile that reads `stream` (an array of blocks) front to back, now at block b: prefetch
-// the block about kPrefetchAheadBytes further on, every 64-byte line of it. Past the end of
-// the matrix the prefetch is harmless (integer arithmetic: no pointer leaves its array).
+// block_ahead, every 64-byte line of it.
 template <class Block>
 inline void prefetch_ahead(const Block* stream, int64_t b) {
   constexpr int64_t kSize = sizeof(Block);
-  constexpr int64_t kBlocks = (kPrefetchAheadBytes + kSize - 1) / kSize;
-  const uintptr_t next = reinterpret_cast<uintptr_t>(stream) + uintptr_t((b + kBlocks) * kSize);
+  const uintptr_t next = block_ahead(stream, b);
 #pragma GCC unroll 8
   for (int64_t off = 0; off < kSize; off += 64)
     __builtin_prefetch(reinterpret_cast<const void*>(next + uintptr_t(off)), 0, 3);
@@ -100,8 +107,7 @@ inline void prefetch_ahead(const Block* stream, int64_t b) {
 template <int kParts, class Block>
 inline void prefetch_ahead_part(const Block* stream, int64_t b, int part) {
   constexpr int64_t kSize = sizeof(Block);
-  constexpr int64_t kBlocks = (kPrefetchAheadBytes + kSize - 1) / kSize;
-  const uintptr_t start = reinterpret_cast<uintptr_t>(stream) + uintptr_t((b + kBlocks) * kSize);
+  const uintptr_t start = block_ahead(stream, b);
   // Every line that meets [start + part * kSize / kParts, start + (part + 1) * kSize / kParts).
   const uintptr_t lo = (start + uintptr_t(part * kSize / kParts)) & ~uintptr_t(63);
   const uintptr_t hi = start + uintptr_t((part + 1) * kSize / kParts);
