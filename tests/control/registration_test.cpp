@@ -78,7 +78,11 @@ TEST(RegistrationTest, KeysArePresentAfterEtcdRestarts) {
   // A wiped etcd lost the lease and the keys: the registration grants a new lease.
   const int64_t before = registration.num_registrations();
   ASSERT_EQ(etcd.restart(/*wipe=*/true), "");
-  EXPECT_TRUE(eventually([&] { return has(store, "/workers/w1", "addr1"); }));
+  // register_anew puts the keys first and counts the registration a moment later, so the keys
+  // alone can be seen before the count moves.
+  EXPECT_TRUE(eventually([&] {
+    return has(store, "/workers/w1", "addr1") && registration.num_registrations() > before;
+  }));
   EXPECT_GT(registration.num_registrations(), before);
   EXPECT_TRUE(registration.registered());
 }
