@@ -188,9 +188,9 @@ TEST_P(MatmulTest, AgreesWithGeneric) {
   }
 }
 
-// Backend::prepare_weight: the prepared matrix (on AVX2, Q4_0, Q8_0, Q4_K and Q6_K with
-// rows % 8 == 0 come back interleaved in groups of 8 rows) gives the same products and the same
-// get_rows, for GEMV, the 2-3 column tiles and the GEMM, with 1 and 2 threads.
+// Backend::prepare_weight: the prepared matrix (on AVX2 and AVX-512, Q4_0, Q8_0, Q4_K and Q6_K
+// with rows % 8 == 0 come back interleaved in groups of 8 rows) gives the same products and the
+// same get_rows, for GEMV, the 2-3 column tiles and the GEMM, with 1 and 2 threads.
 TEST_P(MatmulTest, PreparedWeights) {
   const auto& [isa, dtype] = GetParam();
   // rows: one panel of 1-3 groups, and 37 groups (panels of several group pairs, some ending
@@ -212,7 +212,7 @@ TEST_P(MatmulTest, PreparedWeights) {
       auto result = backend->prepare_weight(w.view());
       ASSERT_TRUE(result.is_ok()) << result.status().message();
       const PreparedWeight& prepared = result.value();
-      const bool interleave = isa == "avx2" && s.rows % 8 == 0 &&
+      const bool interleave = isa != "generic" && s.rows % 8 == 0 &&
                               (dtype == DType::kQ4_0 || dtype == DType::kQ8_0 ||
                                dtype == DType::kQ4_K || dtype == DType::kQ6_K);
       EXPECT_EQ(prepared.view.layout,

@@ -63,7 +63,7 @@ void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(ds
 
 Result<PreparedWeight> CpuBackend::prepare_weight(const MatrixView& w) {
   // The kernel table decides: it has an interleaved panel only for the types and ISAs that
-  // interleave (AVX2 Q4_0 / Q8_0 / Q4_K / Q6_K).
+  // interleave (Q4_0 / Q8_0 / Q4_K / Q6_K on AVX2 and AVX-512).
   if (w.layout != MatrixLayout::kRowMajor || w.rows % 8 != 0 || w.rows == 0 ||
       kernels_.matmul(w.dtype, MatrixLayout::kInterleaved8).panel == nullptr) {
     return PreparedWeight{w, nullptr};

@@ -49,7 +49,7 @@ CpuKernels make_avx2() {
                    .block_sums = true,
                    .scratch_bytes = avx2::gemm_q8_scratch_bytes,
                    .row_multiple = 8};
-  // Interleaved Q4_0 / Q8_0 (matmul_interleaved8_avx2.cpp): decode reads them faster. Panels
+  // Interleaved Q4_0 / Q8_0 (matmul_interleaved8.h): decode reads them faster. Panels
   // of whole group pairs (16 rows), since the kernels' tiles take 2 groups and a lone group
   // runs a slower tile.
   k.matmul_q4_0_x8 = {.act = ActFormat::kQ8_0,
@@ -94,12 +94,16 @@ CpuKernels make_avx512() {
   k.matmul_bf16 = {.act = ActFormat::kBF16, .panel = avx512::matmul_bf16};
   k.matmul_q8_0 = {.act = ActFormat::kQ8_0, .panel = avx512::matmul_q8_0};
   k.matmul_q4_0 = {.act = ActFormat::kQ8_0, .panel = avx512::matmul_q4_0};
-  // Row-major Q4_0 / Q8_0 / Q4_K / Q6_K for the AVX-512 (VNNI) kernels: the interleaved layout has
-  // only AVX2 kernels, never measured against these on an AVX-512 machine.
-  k.matmul_q4_0_x8 = {};
-  k.matmul_q8_0_x8 = {};
-  k.matmul_q4_k_x8 = {};
-  k.matmul_q6_k_x8 = {};
+  // Q4_0 / Q8_0 / Q4_K / Q6_K are interleaved here too; the row-major AVX-512 kernels above
+  // serve only matrices that are not (rows % 8 != 0, views never prepared). No AVX-512 machine
+  // was at hand to time them, so the choice rests on llvm-mca (Ice Lake and Sapphire Rapids
+  // models; docs/benchmarks.md, "AVX-512"): the row-major 512-bit tiles spend most of their
+  // cycles on port-5 shuffles (f16 scales paired into halves, nibbles spread over 512 bits),
+  // and the interleaved 256-bit tiles do 1.3-3.9x more multiply-adds per cycle, GEMV and GEMM.
+  // Q4_0 / Q8_0 use VNNI dot products in those tiles; the K-quant tiles stay AVX2, as their i16
+  // sums are scaled per sub-block by a madd that dpbusd would not save.
+  k.matmul_q4_0_x8.panel = avx512::matmul_q4_0_x8;
+  k.matmul_q8_0_x8.panel = avx512::matmul_q8_0_x8;
   k.matmul_q4_k = {.act = ActFormat::kQ8_K, .panel = avx512::matmul_q4_k};
   k.matmul_q6_k = {.act = ActFormat::kQ8_K, .panel = avx512::matmul_q6_k};
   return k;

@@ -1,8 +1,8 @@
-// Weights interleaved in groups of 8 rows (MatrixLayout::kInterleaved8), the layout the AVX2
-// kernels of matmul_interleaved8_avx2.cpp (Q4_0, Q8_0) and matmul_kquant_x8_avx2.cpp (Q4_K,
-// Q6_K) read. Group g holds rows [8g, 8g + 8); its k / block_elems blocks follow each other,
-// and block b of the group holds the 8 rows' block b. Its quant bytes are interleaved by quads
-// (Q6_K's after rearranging them, below):
+// Weights interleaved in groups of 8 rows (MatrixLayout::kInterleaved8), the layout the
+// kernels of matmul_interleaved8.h (Q4_0, Q8_0; AVX2 and AVX-512 VNNI) and
+// matmul_kquant_x8_avx2.cpp (Q4_K, Q6_K) read. Group g holds rows [8g, 8g + 8); its
+// k / block_elems blocks follow each other, and block b of the group holds the 8 rows' block b.
+// Its quant bytes are interleaved by quads (Q6_K's after rearranging them, below):
 //
 //   quads[32 j + 4 i + t] = byte 4 j + t of the same quant array of row i (t < 4)
 //

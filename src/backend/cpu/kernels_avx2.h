@@ -15,7 +15,7 @@ void matmul_q8_0(const MatmulPanel& p);
 void matmul_q4_0(const MatmulPanel& p);
 void matmul_q4_k(const MatmulPanel& p);
 void matmul_q6_k(const MatmulPanel& p);
-// Q4_0 / Q8_0 in MatrixLayout::kInterleaved8 (matmul_interleaved8_avx2.cpp); the Q4_0 panel
+// Q4_0 / Q8_0 in MatrixLayout::kInterleaved8 (matmul_interleaved8.h); the Q4_0 panel
 // reads p.xq.block_qsums, and splits its nibbles into the driver's scratch when it has some
 // (q4_0_x8_scratch_bytes(rows, k, n) > 0: a GEMM).
 int64_t q4_0_x8_scratch_bytes(int64_t rows, int64_t k, int64_t n);

@@ -15,5 +15,9 @@ void matmul_q8_0(const MatmulPanel& p);
 void matmul_q4_0(const MatmulPanel& p);
 void matmul_q4_k(const MatmulPanel& p);
 void matmul_q6_k(const MatmulPanel& p);
+// Q4_0 / Q8_0 in MatrixLayout::kInterleaved8 (matmul_interleaved8.h) with VNNI dot products;
+// the same contract as avx2::matmul_q4_0_x8 / matmul_q8_0_x8, scratch included.
+void matmul_q4_0_x8(const MatmulPanel& p);
+void matmul_q8_0_x8(const MatmulPanel& p);
 
 }  // namespace turbine::cpu::avx512

@@ -3,7 +3,7 @@
 // driver gives scratch: gemm_kquant_x8_scratch_bytes) repacks for the tiles of
 // matmul_kquant_gemm_avx2.cpp instead.
 //
-// As in matmul_interleaved8_avx2.cpp, a 32-byte load holds 4 quants of each of the 8 rows and
+// As in matmul_interleaved8.h, a 32-byte load holds 4 quants of each of the 8 rows and
 // _mm256_maddubs_epi16 against 4 activations broadcast to every lane is an outer product: the
 // 8 rows' partial dots come out in one register, with no horizontal sums. The quants are
 // unsigned (Q4_K 0..15, Q6_K 0..63), so they are maddubs' unsigned operand as they are.
@@ -100,7 +100,7 @@ inline void tile_q4_k(const MatmulPanel& p, const BlockQ4_Kx8* w, int64_t g, int
           const __m256i h = _mm256_maddubs_epi16(hi, broadcast_quad(xj + 32));
           lo16[c] = q == 0 ? l : _mm256_add_epi16(lo16[c], l);
           hi16[c] = q == 0 ? h : _mm256_add_epi16(hi16[c], h);
-          keep_in_register(lo16[c]);  // summed in order (see matmul_interleaved8_avx2.cpp)
+          keep_in_register(lo16[c]);  // summed in order (see matmul_interleaved8.h)
           keep_in_register(hi16[c]);
         }
       }

@@ -1,5 +1,5 @@
 // AVX2 matmul panels for row-major Q8_0 and Q4_0 weights against q8_0 activations (interleaved
-// ones: matmul_interleaved8_avx2.cpp).
+// ones: matmul_interleaved8.h).
 //
 // Per 32-element block and (weight row, activation row) pair: _mm256_maddubs_epi16 (u8 x s8 ->
 // pairs of i16), _mm256_madd_epi16 to 8 x i32, and one FMA applies the two block scales. A tile of
@@ -143,7 +143,7 @@ inline void tile_q4_0(const MatmulPanel& p, int64_t r0, int64_t c0) {
 }
 
 // Q4_0 GEMV (one activation row), R weight rows as R / 2 pairs, for row-major matrices (a model's
-// matrices are interleaved at load and decode on matmul_interleaved8_avx2.cpp instead; this
+// matrices are interleaved at load and decode on matmul_interleaved8.h instead; this
 // serves row counts that are not a multiple of 8 and unprepared views). It spends fewer
 // vector-port uops per block than tile_q4_0 (llvm-mca on Zen 3: ~2.9 against ~4.3 cycles per
 // row-block):

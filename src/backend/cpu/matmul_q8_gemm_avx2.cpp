@@ -1,7 +1,7 @@
 // AVX2 int8 GEMM for row-major Q4_0 / Q8_0 weights when several activation rows share them (n >=
 // kGemmMinCols: prompts, batched decode). A model's matrices with rows % 8 == 0 are interleaved
 // at load instead (interleaved8.h, whose layout unpacks to the one built here) and run on
-// matmul_interleaved8_avx2.cpp. The dot-product tiles of matmul_q8_avx2.cpp spend about
+// matmul_interleaved8.h. The dot-product tiles of matmul_q8_avx2.cpp spend about
 // 8 vector ops per (weight row, activation row, 32-block); here each panel's weights are first
 // repacked (into the thread's scratch), 8 rows at a time, so that one register holds 4
 // consecutive k of 8 rows:
