@@ -5,6 +5,7 @@
 //                    to defeat the caches (as decode streams every layer's weights): GB/s of W
 //   BM_GemvHot       the GEMV on a 256 KiB weight that stays in L2: the kernel's compute ceiling
 //   BM_Gemm          the same W against n = 512 activation rows (a prompt): GFLOP/s = 2 n M K
+//   BM_Prepare       prepare_weight of W, the copy into the kernels' layout at model load: GB/s
 //   BM_Attention     paged GQA attention, 32 query / 8 KV heads of 64, f16 cache in 16-token
 //                    blocks: decode (8 sequences x 1 query, context 1024) and prefill (512
 //                    queries, causal); GFLOP/s counts 4 * head_dim flops per (query, key, head);
@@ -201,6 +202,20 @@ void BM_GemvHot(benchmark::State& state, DType t) {
   state.SetLabel(backend->name());
 }
 
+// Model load: prepare_weight (the interleaving copy) of one [8192, 2048] weight, GB/s of it.
+// Args: threads.
+void BM_Prepare(benchmark::State& state, DType t) {
+  auto backend = make_backend(int(state.range(0)));
+  const std::vector<uint8_t> w = make_weights(t, 1);
+  for (auto _ : state) {
+    PreparedWeight prepared =
+        backend->prepare_weight(MatrixView{t, kRows, kCols, w.data()}).value();
+    benchmark::DoNotOptimize(prepared.view.data);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * kRows * row_bytes(t, kCols));
+  state.SetLabel(backend->name());
+}
+
 void BM_Gemm(benchmark::State& state, DType t) {
   auto backend = make_backend(int(state.range(0)));
   const std::vector<uint8_t> w = make_weights(t, 1);
@@ -285,11 +300,23 @@ BENCHMARK_CAPTURE(BM_Attention, prefill, true)
       ->UseRealTime()                        \
       ->Unit(benchmark::kMillisecond)
 
+#define TB_PREPARE_BENCH(name, dtype)      \
+  BENCHMARK_CAPTURE(BM_Prepare, name, dtype) \
+      ->Arg(1)                               \
+      ->Arg(2)                               \
+      ->UseRealTime()                        \
+      ->Unit(benchmark::kMillisecond)
+
 #define TB_BATCH_BENCH(name, dtype)                                 \
   BENCHMARK_CAPTURE(BM_GemvBatch, name, dtype)                      \
       ->ArgsProduct({{1}, {2, 3, 4, 8, 12, 16}, {0, 1}})            \
       ->UseRealTime()                                               \
       ->Unit(benchmark::kMicrosecond)
+
+TB_PREPARE_BENCH(q4_0, DType::kQ4_0);
+TB_PREPARE_BENCH(q8_0, DType::kQ8_0);
+TB_PREPARE_BENCH(q4_K, DType::kQ4_K);
+TB_PREPARE_BENCH(q6_K, DType::kQ6_K);
 
 TB_BATCH_BENCH(q4_0, DType::kQ4_0);
 TB_BATCH_BENCH(q8_0, DType::kQ8_0);
