@@ -99,9 +99,10 @@ void pack_block(const BlockQ6_K* const (&rows)[8], BlockQ6_Kx8* out) {
       out->scales[16 * u + 2 * i + 1] = blk.scales[2 * u + 1];
     }
     for (int h = 0; h < 2; ++h) {
-      // v[r][l]: the quant of element 128 h + 32 r + l (q6_k_set_value), then the row's A, B and C
-      // arrays of this half (interleaved8.h), 32 bytes each; loops of 32 bytes that GCC
-      // vectorizes (the per-value form ran at 1.5 GB/s of weights on one core).
+      // v[r][l]: the quant of element 128 h + 32 r + l (q6_k_set_value's layout); then this
+      // half's A, B and C arrays of interleaved8.h, 32 bytes each, spread by quads. (Written as
+      // 32-byte loops; alone, that was no faster than value by value: the pack waited on its
+      // loads, which pack() now prefetches.)
       uint8_t v[4][32], abc[3][32];
       const uint8_t* ql = blk.ql + 64 * h;
       const uint8_t* qh = blk.qh + 32 * h;
